@@ -1,0 +1,581 @@
+"""The vectorized assessment engine: every line of a batch at once, in exact integers.
+
+Scales (value × 10**exponent, chosen per batch as the documented minimum or more when a value needs it):
+
+| quantity | exponent | example |
+| --- | --- | --- |
+| invoice value | most decimals among the batch's value texts | "1000.00" → 100000 at 2 |
+| quantity | most decimals among the quantity texts | "12.5" → 125 at 1 |
+| exchange rate | ≥ 6 (Bank of Canada publishes ≤ 6 decimals) | 1.3800 → 1380000 |
+| percentages (ad valorem, surtax, SIMA, GST) | ≥ 4 | 6.5% → 65000 |
+| dollars per declared unit (specific duty, SIMA, excise) | ≥ 6 | 3.32¢/kg → 33200 |
+| amounts | 2 (cents) | |
+
+An exact charge before rounding has the exponent of its product (e.g. VFD: value + rate exponents; an ad valorem
+duty: cents × percent at 2 + P + 2). Each charge is rounded once to the cent by ``pipeline.money.div_round``
+(through ``fixed.to_cents``) before the next step uses it. Products that could reach 2**63 are computed in Python
+ints instead (``fixed.multiply``). Look-ups run once per distinct key (``lookups``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from decimal import ROUND_FLOOR, Decimal
+
+import numpy as np
+import pandas as pd
+
+from pipeline.assess.checks import filer_difference, parse_filer_text, undeclared_sima, undeclared_surtax
+from pipeline.assess.fixed import (
+    EXACT,
+    INT64_LIMIT,
+    add,
+    as_object,
+    magnitude,
+    multiply,
+    narrow,
+    parse_decimal_texts,
+    rescale,
+    scale_for,
+    scaled_array,
+    to_cents,
+)
+from pipeline.assess.frame import LineFrame, build_line_frame
+from pipeline.assess.lookups import (
+    OPEN_END,
+    OPEN_START,
+    RowTable,
+    day_number,
+    distinct,
+    first_in_window,
+    from_day_number,
+    goods_index,
+    per_key,
+    rows_covering,
+)
+from pipeline.assess.result import Assessment, Trail, UnassessableLine
+from pipeline.assess.rules import (
+    AMOUNTS,
+    CLVS_RELIEVED_DUTIES,
+    FILER_CHARGES,
+    clvs_thresholds_for,
+    gst_authority_for_goods,
+    gst_exemption_for_goods,
+    remission_for_goods,
+)
+from pipeline.findings import Finding
+from pipeline.model import Declaration
+from pipeline.money import MONEY_CONTEXT
+from pipeline.reference.types import ExchangeRate, ReferenceData
+
+FX_MIN_DECIMALS = 6
+PERCENT_MIN_DECIMALS = 4
+PER_UNIT_MIN_DECIMALS = 6
+COMBINE_CODES = {None: 0, "sum": 0, "max": 1, "min": 2}
+
+
+def assess_declarations(declarations: Sequence[Declaration], reference: ReferenceData) -> Assessment:
+    """Assess validated declarations in one batch. Pure: no I/O, no clock."""
+    declarations = tuple(declarations)
+    return assess_frame(build_line_frame(declarations), declarations, reference)
+
+
+def _with_sentinel(values: np.ndarray) -> np.ndarray:
+    """The array plus a trailing 0, so that gathering with id -1 ("no row") yields 0."""
+    tail = np.zeros(1, dtype=values.dtype if values.dtype != bool else bool)
+    return np.concatenate((values, tail))
+
+
+class _Batch:
+    """One run of the engine: the frame's columns as arrays and the look-up tables being filled."""
+
+    def __init__(self, frame: LineFrame, declarations: tuple[Declaration, ...], reference: ReferenceData) -> None:
+        self.frame, self.declarations, self.reference = frame, declarations, reference
+        lines = frame.lines
+        self.rows = len(lines)
+        self.declaration = lines["declaration"].to_numpy()
+        self.position = lines["position"].to_numpy()
+        self.codes = {name: lines[name].cat.codes.to_numpy().astype(np.int64) for name in _CATEGORIES}
+        self.labels = {name: list(lines[name].cat.categories) for name in _CATEGORIES}
+        self.release = lines["release"].to_numpy().astype("datetime64[D]").view(np.int64)
+        self.shipment = lines["shipment"].to_numpy().astype("datetime64[D]").view(np.int64)
+        self.value = lines["value"].to_numpy()
+        self.quantity = lines["quantity"].to_numpy()
+        self.tables: dict[str, list] = {}
+        self.columns: dict[str, np.ndarray] = {}
+        self.exponents: dict[str, int] = {
+            "value": frame.value_exponent,
+            "quantity": frame.quantity_exponent,
+        }
+
+    def label(self, name: str, row: int) -> str | None:
+        code = self.codes[name][row]
+        return None if code < 0 else self.labels[name][code]
+
+    def where(self, row: int) -> str:
+        declaration = self.declarations[int(self.declaration[row])]
+        line = declaration.lines[int(self.position[row])]
+        return f"declaration {declaration.transaction_number} line {line.number}"
+
+    def fail(self, row: int, problem: str) -> UnassessableLine:
+        return UnassessableLine(f"{self.where(row)}: {problem} (validation should have rejected it)")
+
+    def per_declared_unit(self, rows: np.ndarray, row_ids: np.ndarray, amount_of, unit_of, name: str) -> np.ndarray:
+        """For rows with a per-unit amount (dollars per some unit), the exact amount per *declared* unit at a batch
+        exponent: amount × Units.factor(declared unit, the amount's unit), once per distinct (row id, unit)."""
+        result = np.zeros(self.rows, dtype=np.int64)
+        factor_id = np.full(self.rows, -1, dtype=np.int64)
+        if len(rows) == 0:
+            self.exponents[name] = PER_UNIT_MIN_DECIMALS
+            self.tables[name] = []
+            return result
+        keys = distinct(row_ids[rows], self.codes["unit"][rows])
+        table = RowTable()
+
+        def resolve(key: int) -> int:
+            row = int(rows[keys.first[key]])
+            declared, target = self.label("unit", row), unit_of(int(row_ids[row]))
+            factor = self.reference.units.factor(declared, target or "")
+            if factor is None:
+                raise self.fail(row, f"no conversion from {declared!r} to {target!r}")
+            per_unit = EXACT.multiply(amount_of(int(row_ids[row])), factor)
+            return table.add((declared, target, factor, per_unit), key=(int(row_ids[row]), declared))
+
+        ids = per_key(keys.count, resolve)
+        amounts = [per_unit for _, _, _, per_unit in table.rows]
+        exponent = scale_for(amounts, PER_UNIT_MIN_DECIMALS)
+        scaled = scaled_array(amounts, exponent)
+        factor_id[rows] = ids[keys.inverse]
+        result = _with_sentinel(scaled)[factor_id]
+        self.exponents[name] = exponent
+        self.tables[name] = table.rows
+        self.columns[name + "_id"] = factor_id
+        return result
+
+
+_CATEGORIES = (
+    "classification",
+    "treatment",
+    "origin",
+    "currency",
+    "unit",
+    "special_authority",
+    "gst_exemption",
+    "excise_code",
+    "sima_code",
+)
+
+
+def _named(batch: _Batch, column: str, table) -> list:
+    """The reference row of each distinct code of a column (category order); an unknown code is a fault."""
+    rows = []
+    for index, code in enumerate(batch.labels[column]):
+        if code not in table:
+            raise batch.fail(int(np.flatnonzero(batch.codes[column] == index)[0]), f"unknown {column} {code!r}")
+        rows.append(table[code])
+    return rows
+
+
+def _windowed(batch: _Batch, rows: np.ndarray, keys, find, table: RowTable) -> np.ndarray:
+    """Per line, the id in ``table`` of the relief ``find(row)`` gives for the line's distinct key (goods and
+    codes), kept where the relief's [start, end] window holds the line's release date; -1 elsewhere."""
+    chosen = np.full(batch.rows, -1, dtype=np.int64)
+    if len(rows) == 0:
+        return chosen
+    found = [find(int(rows[first])) for first in keys.first]
+    ids = np.array([-1 if relief is None else table.add(relief) for relief in found], dtype=np.int64)
+    starts = np.array([day_number(getattr(r, "start", None), OPEN_START) for r in found], dtype=np.int64)
+    ends = np.array([day_number(getattr(r, "end", None), OPEN_END) for r in found], dtype=np.int64)
+    days = batch.release[rows]
+    inside = (starts[keys.inverse] <= days) & (days <= ends[keys.inverse])
+    chosen[rows] = np.where(inside, ids[keys.inverse], -1)
+    return chosen
+
+
+def _exchange_rates(batch: _Batch) -> tuple[np.ndarray, list]:
+    """The exchange rate of every line, as ``ExchangeRates.rate_for(currency, shipment date)`` gives it: that
+    day's Bank of Canada rate or the latest published before it (a binary search per currency, vectorized);
+    CAD at 1. Returns an id per line into a table of the ExchangeRate rows used."""
+    exchange = batch.reference.exchange_rates
+    currency = batch.codes["currency"]
+    fx_id = np.full(batch.rows, -1, dtype=np.int64)
+    table = RowTable()
+    for code, name in enumerate(batch.labels["currency"]):
+        lines = np.flatnonzero(currency == code)
+        if len(lines) == 0:
+            continue
+        days = batch.shipment[lines]
+        if name == "CAD":  # rate 1, "published" on the shipment date itself
+            keys = distinct(days)
+            ids = np.array([table.add(exchange.rate_for(name, from_day_number(days[first])), key=("CAD", int(days[first])))
+                            for first in keys.first], dtype=np.int64)
+            fx_id[lines] = ids[keys.inverse]
+            continue
+        observations = exchange.series.get(name, ())
+        published = np.array([day_number(on, 0) for on, _ in observations], dtype=np.int64)
+        position = np.searchsorted(published, days, side="right") - 1
+        if (position < 0).any():
+            row = int(lines[np.flatnonzero(position < 0)[0]])
+            raise batch.fail(row, f"no exchange rate for {name} on or before {from_day_number(batch.shipment[row])}")
+        used = np.unique(position)
+        ids = np.full(len(observations), -1, dtype=np.int64)
+        for index in used:
+            on, rate = observations[int(index)]
+            ids[index] = table.add(ExchangeRate(name, rate, on, f"FX{name}CAD"), key=(name, int(index)))
+        fx_id[lines] = ids[position]
+    return fx_id, table.rows
+
+
+def _value_for_duty(batch: _Batch) -> np.ndarray:
+    fx_id, rows = _exchange_rates(batch)
+    exponent = scale_for([fx.rate for fx in rows], FX_MIN_DECIMALS)
+    rate = scaled_array([fx.rate for fx in rows], exponent)[fx_id]
+    exact = multiply(batch.value, rate)
+    batch.tables["fx"], batch.exponents["fx"] = rows, exponent
+    batch.exponents["vfd_exact"] = batch.exponents["value"] + exponent
+    batch.columns.update(fx_id=fx_id, vfd_exact=exact)
+    return to_cents(exact, batch.exponents["vfd_exact"])
+
+
+def _tariff_rates(batch: _Batch) -> np.ndarray:
+    """The Rate id of every line: the tariff item in force on the release date (``Tariff.lookup``: the exact
+    classification's versions first, then its 8-digit item's), then its rate for the line's treatment."""
+    tariff = batch.reference.tariff
+    classification = batch.codes["classification"]
+    keys = distinct(classification, batch.release)
+    items = RowTable()
+    candidates: dict[int, list[tuple[int, int, int]]] = {}
+    for code, text in enumerate(batch.labels["classification"]):
+        versions = [*tariff.items.get(text, ()), *tariff.items.get(text[:8], ())]
+        candidates[code] = [
+            (day_number(v.effective_from, OPEN_START), day_number(v.effective_to, OPEN_END), items.add(v))
+            for v in versions
+        ]
+    item_of_key = first_in_window(classification[keys.first], batch.release[keys.first], candidates)
+    item_id = item_of_key[keys.inverse]
+    if (item_id < 0).any():
+        row = int(np.flatnonzero(item_id < 0)[0])
+        raise batch.fail(row, f"classification {batch.label('classification', row)} not in the tariff on the release date")
+
+    treatment = batch.codes["treatment"]
+    rate_keys = distinct(item_id, treatment)
+    rates = RowTable()
+
+    def resolve(key: int) -> int:
+        row = int(rate_keys.first[key])
+        item = items.rows[item_id[row]]
+        rate = item.rates.get(batch.label("treatment", row))
+        if rate is None:
+            raise batch.fail(row, f"classification {item.classification} offers no treatment {batch.label('treatment', row)}")
+        if rate.ad_valorem is not None and rate.specific is not None and rate.combine not in ("max", "min", "sum"):
+            raise batch.fail(row, f"rate {rate.text!r} has two parts and no way to combine them")
+        return rates.add(rate, key=rate)
+
+    rate_id = per_key(rate_keys.count, resolve)[rate_keys.inverse]
+    batch.tables["items"], batch.tables["rates"] = items.rows, rates.rows
+    batch.columns.update(item_id=item_id, rate_id=rate_id)
+    return rate_id
+
+
+def _customs_duty(batch: _Batch, vfd: np.ndarray) -> np.ndarray:
+    rate_id = _tariff_rates(batch)
+    rates = batch.tables["rates"]
+    percent_exponent = scale_for([r.ad_valorem for r in rates if r.ad_valorem is not None], PERCENT_MIN_DECIMALS)
+    percent = scaled_array([r.ad_valorem if r.ad_valorem is not None else Decimal(0) for r in rates], percent_exponent)
+    combine = np.array([COMBINE_CODES[r.combine] for r in rates], dtype=np.int8)[rate_id]
+    ad_valorem = multiply(vfd, percent[rate_id])
+    ad_valorem_exponent = 2 + percent_exponent + 2  # cents × percent / 100
+
+    has_specific = np.array([r.specific is not None for r in rates], dtype=bool)[rate_id]
+    per_unit = batch.per_declared_unit(
+        np.flatnonzero(has_specific),
+        rate_id,
+        lambda rid: rates[rid].specific,
+        lambda rid: rates[rid].specific_unit,
+        "specific",
+    )
+    specific = multiply(batch.quantity, per_unit)
+    specific_exponent = batch.exponents["quantity"] + batch.exponents["specific"]
+
+    exponent = max(ad_valorem_exponent, specific_exponent)
+    ad_valorem = rescale(ad_valorem, ad_valorem_exponent, exponent)
+    specific = rescale(specific, specific_exponent, exponent)
+    if ad_valorem.dtype == object or specific.dtype == object:
+        ad_valorem, specific = as_object(ad_valorem), as_object(specific)
+    exact = np.where(
+        combine == 1,
+        np.maximum(ad_valorem, specific),
+        np.where(combine == 2, np.minimum(ad_valorem, specific), add(ad_valorem, specific)),
+    )
+    batch.exponents.update(percent=percent_exponent, duty_exact=exponent)
+    batch.columns.update(ad_valorem_exact=ad_valorem, specific_exact=specific, duty_exact=exact)
+    return to_cents(exact, exponent)
+
+
+def _goods_origin_pairs(batch: _Batch):
+    """Distinct (classification, origin) of the lines."""
+    return distinct(batch.codes["classification"], batch.codes["origin"])
+
+
+def _first_by_goods_and_origin(batch: _Batch, pairs, rows: Sequence, table: RowTable) -> np.ndarray:
+    """Per line, the id (in ``table``) of the first of ``rows`` (surtax rules or SIMA measures, in table order)
+    whose countries hold the origin, whose goods cover the classification and whose window holds the release
+    date — the rule of ``ReferenceData.surtax_for`` / ``sima_for``. Goods and origin are matched once per
+    distinct pair; the windows only for the lines of pairs that have candidates."""
+    index = goods_index([row.goods for row in rows])
+    covering = {code: rows_covering(text, index) for code, text in enumerate(batch.labels["classification"])}
+    candidates: dict[int, list[tuple[int, int, int]]] = {}
+    for pair, line in enumerate(pairs.first):
+        origin = batch.label("origin", int(line))
+        found = [rows[i] for i in covering[int(batch.codes["classification"][line])] if origin in rows[i].countries]
+        if found:
+            candidates[pair] = [
+                (day_number(r.start, OPEN_START), day_number(r.end, OPEN_END), table.add(r)) for r in found
+            ]
+    chosen = np.full(batch.rows, -1, dtype=np.int64)
+    if candidates:
+        has = np.zeros(pairs.count, dtype=bool)
+        has[list(candidates)] = True
+        lines = np.flatnonzero(has[pairs.inverse])
+        chosen[lines] = first_in_window(pairs.inverse[lines], batch.release[lines], candidates)
+    return chosen
+
+
+def _surtax(batch: _Batch, vfd: np.ndarray, pairs) -> np.ndarray:
+    rules = RowTable()
+    rule_id = _first_by_goods_and_origin(batch, pairs, batch.reference.surtaxes, rules)
+    remissions = RowTable()
+    rows = np.flatnonzero((rule_id >= 0) & (batch.codes["special_authority"] >= 0))
+
+    def remission(row: int):
+        return remission_for_goods(
+            batch.reference, batch.label("special_authority", row), rules.rows[rule_id[row]],
+            batch.label("classification", row),
+        )
+
+    subset = distinct(batch.codes["special_authority"][rows], batch.codes["classification"][rows], rule_id[rows])
+    remission_id = _windowed(batch, rows, subset, remission, remissions)
+    exponent = scale_for([r.rate for r in rules.rows], PERCENT_MIN_DECIMALS)
+    rate = _with_sentinel(scaled_array([r.rate for r in rules.rows], exponent))[np.where(remission_id >= 0, -1, rule_id)]
+    exact = multiply(vfd, rate)
+    batch.tables.update(surtax_rules=rules.rows, surtax_remissions=remissions.rows)
+    batch.exponents["surtax_exact"] = exponent + 4
+    batch.columns.update(surtax_rule=rule_id, surtax_remission=remission_id, surtax_exact=exact)
+    return to_cents(exact, exponent + 4)
+
+
+def _sima(batch: _Batch, vfd: np.ndarray, pairs) -> np.ndarray:
+    measures = RowTable()
+    found = _first_by_goods_and_origin(batch, pairs, list(batch.reference.sima.values()), measures)
+    named = batch.codes["sima_code"]
+    by_code = np.array([measures.add(m) for m in _named(batch, "sima_code", batch.reference.sima)], dtype=np.int64)
+    measure_id = np.where(named >= 0, _with_sentinel(by_code)[named], found) if len(by_code) else found
+    table = measures.rows
+
+    percent_exponent = scale_for([m.percent for m in table if m.percent is not None], PERCENT_MIN_DECIMALS)
+    percent = _with_sentinel(
+        scaled_array([m.percent if m.percent is not None else Decimal(0) for m in table], percent_exponent)
+    )[measure_id]
+    percent_part = multiply(vfd, percent)
+    percent_exponent_exact = percent_exponent + 4
+
+    has_per_unit = _with_sentinel(np.array([m.per_unit is not None for m in table], dtype=bool))[measure_id]
+    per_unit = batch.per_declared_unit(
+        np.flatnonzero(has_per_unit), measure_id, lambda mid: table[mid].per_unit, lambda mid: table[mid].unit, "sima_unit"
+    )
+    unit_part = multiply(batch.quantity, per_unit)
+    unit_exponent = batch.exponents["quantity"] + batch.exponents["sima_unit"]
+
+    exponent = max(percent_exponent_exact, unit_exponent)
+    exact = add(rescale(percent_part, percent_exponent_exact, exponent), rescale(unit_part, unit_exponent, exponent))
+    batch.tables["sima_measures"] = table
+    batch.exponents.update(sima_percent=percent_exponent, sima_exact=exponent)
+    batch.columns.update(sima_measure=measure_id, sima_exact=exact)
+    return to_cents(exact, exponent)
+
+
+def _excise(batch: _Batch) -> tuple[np.ndarray, np.ndarray]:
+    codes = batch.codes["excise_code"]
+    excise = _named(batch, "excise_code", batch.reference.excise)
+    per_unit = batch.per_declared_unit(
+        np.flatnonzero(codes >= 0), codes, lambda cid: excise[cid].per_unit, lambda cid: excise[cid].unit, "excise_unit"
+    )
+    exact = multiply(batch.quantity, per_unit)
+    exponent = batch.exponents["quantity"] + batch.exponents["excise_unit"]
+    cents = to_cents(exact, exponent)
+    is_duty = _with_sentinel(np.array([e.kind == "duty" for e in excise], dtype=bool))[codes]
+    is_tax = _with_sentinel(np.array([e.kind == "tax" for e in excise], dtype=bool))[codes]
+    zero = np.zeros_like(cents)
+    batch.tables["excise"] = excise
+    batch.exponents["excise_exact"] = exponent
+    batch.columns.update(excise_id=codes, excise_exact=exact)
+    return np.where(is_duty, cents, zero), np.where(is_tax, cents, zero)
+
+
+def _clvs(batch: _Batch, vfd: np.ndarray) -> np.ndarray:
+    """The CLVS threshold id of every line (-1 for none): its shipment's summed VFD against the thresholds of its
+    origin, the lowest threshold not exceeded (``rules.clvs_threshold``)."""
+    threshold_id = np.full(batch.rows, -1, dtype=np.int64)
+    shipment_vfd = np.zeros(batch.rows, dtype=np.int64)
+    rows = np.flatnonzero(batch.frame.lines["clvs"].to_numpy())
+    thresholds = RowTable()
+    if len(rows):
+        ids = batch.frame.lines["shipment_id"].to_numpy()[rows]
+        values = vfd[rows]
+        if values.dtype == object or magnitude(values) * len(values) >= INT64_LIMIT:
+            values = as_object(values)
+        sums = np.zeros(int(ids.max()) + 1, dtype=values.dtype)
+        np.add.at(sums, ids, values)
+        totals = narrow(sums[ids])
+        shipment_vfd = np.zeros(batch.rows, dtype=totals.dtype)
+        shipment_vfd[rows] = totals
+        origins = batch.codes["origin"][rows]
+        chosen = np.full(len(rows), -1, dtype=np.int64)
+        for origin in np.unique(origins):
+            in_group = origins == origin
+            for threshold in reversed(clvs_thresholds_for(batch.reference.clvs, batch.labels["origin"][origin])):
+                limit = int(MONEY_CONTEXT.multiply(threshold.max_vfd, Decimal(100)).to_integral_value(ROUND_FLOOR))
+                chosen[in_group & (totals <= limit)] = thresholds.add(threshold, key=id(threshold))
+        threshold_id[rows] = chosen
+    batch.tables["clvs"] = thresholds.rows
+    batch.columns.update(clvs_threshold=threshold_id, shipment_vfd=shipment_vfd)
+    return threshold_id
+
+
+def _gst(batch: _Batch, vft: np.ndarray, gst_free: np.ndarray) -> np.ndarray:
+    reliefs = RowTable()
+    exemption, authority = batch.codes["gst_exemption"], batch.codes["special_authority"]
+    rows = np.flatnonzero((exemption >= 0) | (authority >= 0))
+    subset = distinct(exemption[rows], authority[rows], batch.codes["classification"][rows])
+
+    def exempted(row: int):
+        return gst_exemption_for_goods(batch.reference, batch.label("gst_exemption", row), batch.label("classification", row))
+
+    def authorised(row: int):
+        return gst_authority_for_goods(batch.reference, batch.label("special_authority", row), batch.label("classification", row))
+
+    by_exemption = _windowed(batch, rows, subset, exempted, reliefs)
+    by_authority = _windowed(batch, rows, subset, authorised, reliefs)
+    relief_id = np.where(by_exemption >= 0, by_exemption, by_authority)  # an exemption first (rules.gst_relief)
+    exponent = scale_for([batch.reference.gst_rate], PERCENT_MIN_DECIMALS)
+    rate = scaled_array([batch.reference.gst_rate], exponent)
+    exact = multiply(vft, rate)
+    exact = np.where((relief_id >= 0) | gst_free, np.zeros(1, dtype=exact.dtype), exact)
+    batch.tables.update(gst_reliefs=reliefs.rows, gst_rate=[batch.reference.gst_rate])
+    batch.exponents.update(gst_rate=exponent, gst_exact=exponent + 4)
+    batch.columns.update(gst_relief=relief_id, gst_exact=exact)
+    return to_cents(exact, exponent + 4)
+
+
+def _declaration_sums(values: np.ndarray, starts: np.ndarray) -> np.ndarray:
+    if values.dtype == object or magnitude(values) * max(1, len(values)) >= INT64_LIMIT:
+        values = as_object(values)
+    running = np.concatenate((np.zeros(1, dtype=values.dtype), np.cumsum(values)))
+    return narrow(running[starts[1:]] - running[starts[:-1]])
+
+
+def _warnings(batch: _Batch, amounts: dict[str, np.ndarray]) -> tuple[tuple[Finding, ...], ...]:
+    found: list[tuple[int, int, int, Finding]] = []  # (row, kind, filer index, finding): the oracle's order
+    filer = batch.frame.filer
+    declared_surtax = np.zeros(batch.rows, dtype=bool)
+
+    def line_of(row: int):
+        declaration = batch.declarations[int(batch.declaration[row])]
+        return declaration, declaration.lines[int(batch.position[row])]
+
+    if len(filer):
+        filer_rows, indexes = filer["row"].to_numpy(), filer["index"].to_numpy()
+        charges = filer["charge"].to_numpy(dtype=object)
+        declared_surtax[filer_rows[charges == "SUR"]] = True
+        known = np.flatnonzero(np.isin(charges, list(FILER_CHARGES)))
+        texts = filer["amount"].to_numpy(dtype=object)[known]
+        assessed = np.empty(len(known), dtype=object)
+        for type_code, charge in FILER_CHARGES.items():
+            mask = charges[known] == type_code
+            assessed[mask] = amounts[charge][filer_rows[known][mask]]
+        for k in np.flatnonzero(_differs(list(texts), assessed)):
+            row, index = int(filer_rows[known[k]]), int(indexes[known[k]])
+            declaration, line = line_of(row)
+            amount = line.filer_amounts[index]
+            finding = filer_difference(declaration, line, amount, FILER_CHARGES[amount.charge_type], int(assessed[k]))
+            found.append((row, 0, index, finding))
+    for row in np.flatnonzero((amounts["surtax"] > 0) & ~declared_surtax):
+        declaration, line = line_of(int(row))
+        rule = batch.tables["surtax_rules"][batch.columns["surtax_rule"][row]]
+        found.append((int(row), 1, 0, undeclared_surtax(declaration, line, rule.order, int(amounts["surtax"][row]))))
+    for row in np.flatnonzero((amounts["sima"] > 0) & (batch.codes["sima_code"] < 0)):
+        declaration, line = line_of(int(row))
+        measure = batch.tables["sima_measures"][batch.columns["sima_measure"][row]]
+        found.append((int(row), 2, 0, undeclared_sima(declaration, line, measure.code, int(amounts["sima"][row]))))
+    per_declaration: dict[int, list[Finding]] = {}
+    for row, _, _, finding in sorted(found, key=lambda item: item[:3]):
+        per_declaration.setdefault(int(batch.declaration[row]), []).append(finding)
+    empty: tuple[Finding, ...] = ()
+    warnings = [empty] * len(batch.declarations)
+    for index, findings in per_declaration.items():
+        warnings[index] = tuple(findings)
+    return tuple(warnings)
+
+
+def _differs(texts: list[str], assessed_cents: np.ndarray) -> np.ndarray:
+    """Whether each filer amount text differs from the assessed cents (exactly; "110.4" equals 110.40)."""
+    assessed = narrow(assessed_cents)
+    try:
+        filed, exponent = parse_decimal_texts(texts)
+    except ValueError:  # some text is not a plain number: compare one by one (such a text differs from any amount)
+        return np.array(
+            [parse_filer_text(text) != Decimal(int(cents)).scaleb(-2) for text, cents in zip(texts, assessed, strict=True)],
+            dtype=bool,
+        )
+    common = max(exponent, 2)
+    return rescale(filed, exponent, common) != rescale(assessed, 2, common)
+
+
+def assess_frame(frame: LineFrame, declarations: Sequence[Declaration], reference: ReferenceData) -> Assessment:
+    """Assess a batch already turned into a LineFrame (``build_line_frame(declarations)``)."""
+    declarations = tuple(declarations)
+    batch = _Batch(frame, declarations, reference)
+    vfd = _value_for_duty(batch)
+    customs_duty = _customs_duty(batch, vfd)
+    pairs = _goods_origin_pairs(batch)
+    surtax = _surtax(batch, vfd, pairs)
+    sima = _sima(batch, vfd, pairs)
+    excise_duty, excise_tax = _excise(batch)
+    amounts = {
+        "vfd": vfd,
+        "customs_duty": customs_duty,
+        "surtax": surtax,
+        "sima": sima,
+        "excise_duty": excise_duty,
+        "excise_tax": excise_tax,
+    }
+    threshold_id = _clvs(batch, vfd)
+    thresholds = batch.tables["clvs"]
+    duty_free = _with_sentinel(np.array([t.duty_free for t in thresholds], dtype=bool))[threshold_id]
+    gst_free = _with_sentinel(np.array([t.gst_free for t in thresholds], dtype=bool))[threshold_id]
+    for charge in CLVS_RELIEVED_DUTIES:
+        amounts[charge] = np.where(duty_free, np.zeros(1, dtype=amounts[charge].dtype), amounts[charge])
+    amounts["vft"] = add(vfd, *(amounts[charge] for charge in CLVS_RELIEVED_DUTIES))
+    amounts["gst"] = _gst(batch, amounts["vft"], gst_free)
+    amounts["total"] = add(*(amounts[charge] for charge in CLVS_RELIEVED_DUTIES), amounts["gst"])
+    amounts = {name: narrow(values) for name, values in amounts.items()}
+
+    lines = frame.lines
+    table = pd.DataFrame(
+        {
+            "declaration": lines["declaration"],
+            "position": lines["position"],
+            "line": lines["line"],
+            "classification": lines["classification"],
+            "treatment": lines["treatment"],
+            "origin": lines["origin"],
+            **{name: amounts[name] for name in AMOUNTS},
+        },
+        copy=False,
+    )
+    counts = np.bincount(batch.declaration, minlength=len(declarations)) if batch.rows else np.zeros(len(declarations), dtype=np.int64)
+    starts = np.concatenate(([0], np.cumsum(counts))).astype(np.int64)
+    totals = pd.DataFrame({name: _declaration_sums(amounts[name], starts) for name in AMOUNTS}, copy=False)
+    warnings = _warnings(batch, amounts)
+    trail = Trail(pd.DataFrame(batch.columns, copy=False), batch.tables, batch.exponents)
+    return Assessment(declarations, table, totals, warnings, trail, starts)

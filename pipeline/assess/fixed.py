@@ -1,0 +1,129 @@
+"""Exact fixed-point arithmetic on integer arrays: the carrier of every amount inside the engine.
+
+A quantity here is a pair (integer array, exponent): the array holds ``value × 10**exponent``. Products add
+exponents; sums first bring their terms to a common exponent. Rounding to the cent goes through
+``pipeline.money.div_round`` and nowhere else.
+
+int64 is the fast path. Every multiplication checks, from the operands' largest magnitudes, whether the
+product could reach 2**63; if it could, the operands become object arrays of Python ints, which are exact at any
+size (slower, but only the batch that needs it pays). Results rounded to the cent go back to int64 when they fit.
+"""
+
+from __future__ import annotations
+
+import decimal
+from collections.abc import Iterable
+from decimal import Decimal
+from itertools import repeat
+
+import numpy as np
+
+from pipeline.money import MONEY_CONTEXT, div_round, scaled
+
+INT64_LIMIT = 2**63
+
+#: Decimal arithmetic that must be exact (products of rates and unit factors): an inexact result raises.
+EXACT = MONEY_CONTEXT.copy()
+EXACT.traps[decimal.Inexact] = True
+
+
+def magnitude(values: np.ndarray) -> int:
+    """The largest absolute value of an integer array, as a Python int (0 for an empty array)."""
+    if values.size == 0:
+        return 0
+    return max(abs(int(values.max())), abs(int(values.min())))
+
+
+def as_object(values: np.ndarray) -> np.ndarray:
+    return values if values.dtype == object else values.astype(object)
+
+
+def multiply(left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    """Exact element-wise product: int64 when it cannot overflow, Python ints otherwise."""
+    if left.dtype != object and right.dtype != object and magnitude(left) * magnitude(right) < INT64_LIMIT:
+        return left * right
+    return as_object(left) * as_object(right)
+
+
+def add(*terms: np.ndarray) -> np.ndarray:
+    """Exact element-wise sum of arrays at the same exponent."""
+    if all(term.dtype != object for term in terms) and sum(magnitude(term) for term in terms) < INT64_LIMIT:
+        total = terms[0].astype(np.int64, copy=True)
+        for term in terms[1:]:
+            total += term
+        return total
+    total = as_object(terms[0]).copy()
+    for term in terms[1:]:
+        total = total + as_object(term)
+    return total
+
+
+def rescale(values: np.ndarray, exponent: int, target: int) -> np.ndarray:
+    """Bring values from ``exponent`` up to a finer ``target`` exponent (exact: multiplies by a power of ten)."""
+    if target < exponent:
+        raise ValueError("rescale only refines; use to_cents to round")
+    if target == exponent:
+        return values
+    return multiply(values, np.array([10 ** (target - exponent)], dtype=np.int64))
+
+
+def to_cents(values: np.ndarray, exponent: int) -> np.ndarray:
+    """Round values at ``exponent`` to integer cents with the one rounding rule (``div_round``)."""
+    if exponent >= 2:
+        cents = values if exponent == 2 else div_round(values, 10 ** (exponent - 2))
+    else:
+        cents = rescale(values, exponent, 2)
+    return narrow(cents)
+
+
+def narrow(values: np.ndarray) -> np.ndarray:
+    """int64 when every value fits, else the object array unchanged."""
+    if values.dtype == object and magnitude(values) < INT64_LIMIT:
+        return values.astype(np.int64)
+    return values
+
+
+def decimals_of(value: Decimal) -> int:
+    """How many decimals a Decimal needs (0 for integers, ``Decimal('1.3800')`` needs 4)."""
+    exponent = value.normalize(MONEY_CONTEXT).as_tuple().exponent
+    return max(0, -int(exponent))
+
+
+def scale_for(values: Iterable[Decimal], minimum: int) -> int:
+    """The exponent that carries every value exactly: at least ``minimum``, more if a value needs it."""
+    return max([minimum, *(decimals_of(value) for value in values)])
+
+
+def scaled_array(values: list[Decimal], exponent: int) -> np.ndarray:
+    """Decimals as exact integers at ``exponent`` (int64 when they fit)."""
+    ints = [scaled(value, exponent) for value in values]
+    if all(-INT64_LIMIT < item < INT64_LIMIT for item in ints):
+        return np.array(ints, dtype=np.int64)
+    return np.array(ints, dtype=object)
+
+
+def parse_decimal_texts(texts: list[str]) -> tuple[np.ndarray, int]:
+    """Plain decimal texts ("1000.00", "12", "0.5") as exact integers at the smallest common exponent.
+
+    The texts have passed validation (digits with at most one ``.``, optional sign). Returns the integer array
+    and its exponent. Parsing uses C-level ``map`` over the strings; no float is involved.
+    """
+    count = len(texts)
+    if count == 0:
+        return np.zeros(0, dtype=np.int64), 0
+    dots = np.fromiter(map(str.find, texts, repeat(".")), dtype=np.int64, count=count)
+    lengths = np.fromiter(map(len, texts), dtype=np.int64, count=count)
+    decimals = np.where(dots >= 0, lengths - dots - 1, 0)
+    exponent = int(decimals.max())
+    bare = map(str.replace, texts, repeat("."), repeat(""))
+    try:
+        units = np.fromiter(map(int, bare), dtype=np.int64, count=count)
+    except OverflowError:
+        units = np.array([int(text.replace(".", "")) for text in texts], dtype=object)
+    if exponent == 0:
+        return units, 0
+    shift = exponent - decimals
+    if units.dtype != object and max(1, magnitude(units)) * 10 ** int(shift.max()) < INT64_LIMIT:
+        return units * (10**shift), exponent
+    powers = np.array([10**int(step) for step in shift], dtype=object)
+    return as_object(units) * powers, exponent

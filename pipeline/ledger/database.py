@@ -1,0 +1,100 @@
+"""Engines and schema migrations for the ledger database (SQLite by default, PostgreSQL in production)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+
+from pipeline.errors import ConfigurationError
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
+
+SQLITE_BUSY_TIMEOUT_SECONDS = 30
+
+
+def _parse(db_url: str) -> URL:
+    try:
+        url = make_url(db_url)
+    except ArgumentError as exc:
+        raise ConfigurationError(f"CARM_DB_URL {db_url!r} is not a database URL") from exc
+    if url.drivername == "postgresql":  # plain postgresql:// would mean psycopg2, which is not a dependency
+        url = url.set(drivername="postgresql+psycopg")
+    return url
+
+
+def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
+    # Take transaction control from pysqlite so that SQLAlchemy's BEGIN is the real one (transactional DDL for
+    # migrations, SAVEPOINTs), foreign keys are enforced, and concurrent writers wait instead of failing.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys = ON")
+    cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_SECONDS * 1000}")
+    cursor.execute("PRAGMA journal_mode = WAL")
+    cursor.close()
+
+
+def _sqlite_begin(connection: Connection) -> None:
+    # IMMEDIATE takes the write lock up front: two sessions that read then write cannot deadlock into
+    # SQLITE_BUSY (which busy_timeout does not retry); they queue instead. Readers still read under WAL.
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def engine_for(db_url: str, **options: Any) -> Engine:
+    """An engine for ``CARM_DB_URL``: ``sqlite:///path`` (folder created on demand) or
+    ``postgresql+psycopg://…`` (``postgresql://`` is taken to mean psycopg 3). Extra options go to
+    ``create_engine``."""
+    url = _parse(db_url)
+    try:
+        if url.get_backend_name() == "sqlite":
+            database = url.database or ""
+            if database and database != ":memory:" and not database.startswith("file:"):
+                Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+            engine = create_engine(url, **options)
+            event.listen(engine, "connect", _sqlite_connect)
+            event.listen(engine, "begin", _sqlite_begin)
+            return engine
+        return create_engine(url, pool_pre_ping=True, **options)
+    except (ArgumentError, NoSuchModuleError) as exc:
+        raise ConfigurationError(f"CARM_DB_URL {url.render_as_string()!r}: {exc}") from exc
+
+
+def alembic_config(connection: Connection | None = None) -> Any:
+    """The Alembic configuration of the packaged migrations; with ``connection``, migrations run on it."""
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    if connection is not None:
+        config.attributes["connection"] = connection
+    return config
+
+
+def upgrade(db_url: str, revision: str = "head") -> None:
+    """Apply the schema migrations up to ``revision`` (``carm db upgrade``), in one transaction."""
+    from alembic import command
+
+    engine = engine_for(db_url)
+    try:
+        with engine.begin() as connection:
+            command.upgrade(alembic_config(connection), revision)
+    finally:
+        engine.dispose()
+
+
+def head_revision() -> str:
+    from alembic.script import ScriptDirectory
+
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    assert head is not None, "the packaged migrations have no head"
+    return head
+
+
+def current_revision(connection: Connection) -> str | None:
+    """The revision the database is at, or None when it was never migrated."""
+    from alembic.runtime.migration import MigrationContext
+
+    return MigrationContext.configure(connection).get_current_revision()

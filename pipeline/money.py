@@ -1,0 +1,89 @@
+"""Money: the one place that knows how amounts are represented and rounded.
+
+Amounts are ``Decimal`` at the edges (files, database, output) and integer cents inside vectorized code. Each
+charge of each line is rounded to the cent, half up, before the next step uses it (spec/assessment.md); the mode
+is *configurable* and lives here only (``ROUNDING``). Nothing in the money path may touch a float: the decimal
+context below traps any float that sneaks into Decimal arithmetic.
+"""
+
+from __future__ import annotations
+
+import decimal
+from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
+
+import numpy as np
+
+#: The rounding rule of every charge (spec/assessment.md, "configurable: mode and point").
+ROUNDING = ROUND_HALF_UP
+CENT = Decimal("0.01")
+ZERO = Decimal("0.00")
+
+MONEY_CONTEXT = decimal.Context(prec=34, rounding=ROUNDING, traps=[decimal.FloatOperation, decimal.InvalidOperation])
+
+
+def round_cents(amount: Decimal) -> Decimal:
+    """Round an exact amount to the cent with the configured rule."""
+    return amount.quantize(CENT, rounding=ROUNDING, context=MONEY_CONTEXT)
+
+
+def to_cents(amount: Decimal) -> int:
+    """An amount already at cent precision (or finer, rounded) as integer cents."""
+    return int(round_cents(amount).scaleb(2, context=MONEY_CONTEXT))
+
+
+def from_cents(cents: int) -> Decimal:
+    return Decimal(int(cents)).scaleb(-2, context=MONEY_CONTEXT).quantize(CENT)
+
+
+def format_cents(cents: int) -> str:
+    """Integer cents as the spec's decimal string with exactly two decimals ("-12.30")."""
+    return f"{from_cents(cents):.2f}"
+
+
+def format_amount(amount: Decimal) -> str:
+    return f"{round_cents(amount):.2f}"
+
+
+def parse_amount(text: str) -> Decimal:
+    """An amount from a file or the database. Raises ``decimal.InvalidOperation`` (a ``ValueError``-like
+    ``ArithmeticError``) for text that is not a plain decimal number."""
+    value = Decimal(text.strip())
+    if not value.is_finite():
+        raise decimal.InvalidOperation(f"not a finite amount: {text!r}")
+    return value
+
+
+def scaled(value: Decimal, exponent: int) -> int:
+    """``value × 10**exponent`` as an exact int; raises if ``value`` has more decimals than that."""
+    product = value.scaleb(exponent, context=MONEY_CONTEXT)
+    if product != product.to_integral_value():
+        raise ValueError(f"{value} has more than {exponent} decimals")
+    return int(product)
+
+
+def div_round(numerator: np.ndarray, denominator: int) -> np.ndarray:
+    """Vectorized ``numerator / denominator`` rounded to an integer with the configured rule.
+
+    ``numerator`` is an int64 (or object-int) array; ``denominator`` a positive int. Half up means half away
+    from zero, as ``decimal.ROUND_HALF_UP`` does, so credits round like debits.
+    """
+    if denominator <= 0:
+        raise ValueError("denominator must be positive")
+    magnitude = np.abs(numerator)
+    if magnitude.dtype == object:  # np.divmod has no loop for Python ints; // and % do
+        quotient, remainder = magnitude // denominator, magnitude % denominator
+    else:
+        quotient, remainder = np.divmod(magnitude, denominator)
+    twice = remainder * 2
+    if ROUNDING == ROUND_HALF_UP:
+        bump = twice >= denominator
+    elif ROUNDING == ROUND_HALF_EVEN:
+        bump = (twice > denominator) | ((twice == denominator) & (quotient % 2 == 1))
+    else:  # pragma: no cover - a configuration mistake, caught at import by tests
+        raise ValueError(f"unsupported rounding {ROUNDING}")
+    return np.sign(numerator) * (quotient + bump)
+
+
+def div_round_int(numerator: int, denominator: int) -> int:
+    """Scalar twin of :func:`div_round`, for code that is not vectorized."""
+    return int(div_round(np.array([numerator], dtype=object), denominator)[0])

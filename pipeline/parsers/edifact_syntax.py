@@ -1,0 +1,234 @@
+"""The EDIFACT syntax layer (ISO 9735): service characters, syntax levels and a fast tokenizer.
+
+Knows nothing of CUSDEC. pydifact's ``Characters`` is the model of the service string advice (UNA); the
+tokenizer is our own because pydifact's reads one character at a time, which is too slow for the 50 MiB files
+the interface accepts. It works on the raw bytes (every accepted encoding is ASCII-compatible and the service
+characters are ASCII, so a separator byte is never part of a multi-byte character) and decodes one segment at a
+time, so that a byte that is invalid in the declared encoding is reported against its own segment and memory
+stays proportional to the file.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from types import MappingProxyType
+from typing import NamedTuple
+
+from pydifact.control import Characters
+
+# Syntax identifier (UNB 0001) → Python codec. UNOA and UNOB are 7-bit; their repertoires are narrower than
+# ASCII and are checked separately (``repertoire_pattern``).
+SYNTAX_CODECS: Mapping[str, str] = MappingProxyType(
+    {"UNOA": "ascii", "UNOB": "ascii", "UNOC": "latin-1", "UNOY": "utf-8"}
+)
+SYNTAX_VERSIONS = ("3", "4")
+
+# ISO 9735 level A: upper-case letters, digits, space and these marks (the default separators are among them).
+LEVEL_A = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 .,-()/='+:?!\"%&*;<>"
+# What may stand between a segment terminator and the next tag (ignored).
+INTER_SEGMENT_WHITESPACE = " \r\n\t"
+_INTER_SEGMENT_BYTES = INTER_SEGMENT_WHITESPACE.encode("ascii")
+# How far into a file a junk line may push the interchange start (same tolerance as ``parsers.sniff``).
+MAX_LEADING_JUNK = 256
+
+
+def interface_characters() -> Characters:
+    """The service characters that apply without a UNA: ISO 9735 defaults, with '.' as decimal mark (spec)."""
+    return Characters(decimal_point=".")
+
+
+def read_service_string_advice(una: str) -> tuple[Characters | None, str | None]:
+    """``(characters, None)`` for a valid ``UNA`` + 6 characters, else ``(None, why)`` (an S02)."""
+    if len(una) != 9 or not una.startswith("UNA"):
+        return None, f"service string advice {una!r} is not 'UNA' followed by 6 service characters"
+    service = una[3:]
+    names = ("component separator", "data element separator", "decimal mark", "release character",
+             "reserved character", "segment terminator")
+    for name, char in zip(names, service, strict=True):
+        if not (char.isascii() and char.isprintable()) or char.isalnum():
+            return None, f"UNA {name} {char!r} must be a printable ASCII mark, not a letter, digit or control"
+    component, element, decimal, release, reserved, terminator = service
+    if decimal not in ".,":
+        return None, f"UNA decimal mark {decimal!r} must be '.' or ','"
+    separators = (component, element, decimal, release, terminator)
+    if len(set(separators)) != len(separators) or (reserved != " " and reserved in separators):
+        return None, f"UNA service characters {service!r} are not all distinct"
+    if " " in separators:
+        return None, "UNA may not use a space as separator, release character or decimal mark"
+    return Characters.from_str(una), None
+
+
+def repertoire_pattern(charset: str, chars: Characters) -> re.Pattern[str]:
+    """A pattern whose first match in a segment is a character outside the declared syntax level.
+
+    UNOA is ISO 9735 level A; UNOB printable ASCII; UNOC the graphic characters of ISO 8859-1 (its C1 controls
+    0x80-0x9F are not part of the repertoire, which catches Windows-1252 text sent as UNOC); UNOY any character
+    but controls. The declared service characters are always allowed.
+    """
+    service = re.escape(str(chars))
+    if charset == "UNOA":
+        return re.compile(f"[^{re.escape(LEVEL_A)}{service}]")
+    if charset == "UNOB":
+        return re.compile(f"[^\\x20-\\x7e{service}]")
+    if charset == "UNOC":
+        return re.compile(f"[^\\x20-\\x7e\\xa0-\\xff{service}]")
+    return re.compile("[\\x00-\\x1f\\x7f-\\x9f]")
+
+
+def first_outside_repertoire(text: str, charset: str, chars: Characters | None = None) -> str | None:
+    """The first character of ``text`` that ``charset`` cannot carry, or None (for writers)."""
+    if charset not in SYNTAX_CODECS:
+        raise ValueError(f"unsupported syntax identifier {charset!r}")
+    match = repertoire_pattern(charset, chars or interface_characters()).search(text)
+    return match.group() if match else None
+
+
+def describe_character(char: str) -> str:
+    return f"{char!r} (U+{ord(char):04X})"
+
+
+def locate_interchange(data: bytes) -> int | None:
+    """Byte offset of the UNA or UNB that opens the interchange, skipping a BOM, whitespace or a short junk line."""
+    at = len(data) - len(data.lstrip(b"\xef\xbb\xbf" + _INTER_SEGMENT_BYTES))
+    if at >= len(data) - 3:
+        return None
+    if data.startswith((b"UNA", b"UNB"), at):
+        return at
+    window = data[at : at + MAX_LEADING_JUNK]
+    found = [offset for offset in (window.find(b"UNA"), window.find(b"UNB")) if offset > 0]
+    return at + min(found) if found else None
+
+
+class SyntaxIdentifier(NamedTuple):
+    """What the UNB says about the syntax, read from the raw bytes before anything is decoded."""
+
+    charset: str  # UNB 0001 as written ('' when there is no UNB)
+    version: str  # UNB 0002 as written
+
+
+def probe_syntax_identifier(data: bytes, offset: int, chars: Characters) -> SyntaxIdentifier:
+    """Read UNB 0001/0002 as ASCII from the bytes at ``offset`` (just after the UNA, or at the UNB)."""
+    window = data[offset : offset + 4096]
+    at = offset + len(window) - len(window.lstrip(_INTER_SEGMENT_BYTES))
+    element, component = chars.data_separator.encode("ascii"), chars.component_separator.encode("ascii")
+    if not data.startswith(b"UNB" + element, at):
+        return SyntaxIdentifier("", "")
+    head = data[at + 4 : at + 64]
+    for stop in (element, chars.segment_terminator.encode("ascii")):
+        head = head.split(stop, 1)[0]
+    identifier, _, rest = head.partition(component)
+    version = rest.split(component, 1)[0]
+    return SyntaxIdentifier(identifier.decode("latin-1"), version.decode("latin-1"))
+
+
+class RawSegment(NamedTuple):
+    """One segment as read: tag, data elements (each a list of components, release characters removed)."""
+
+    tag: str
+    elements: list[list[str]]
+    problem: str | None  # why the segment breaks the declared syntax level (an S08), else None
+    bad_element: int  # 1-based position of the element holding the problem (0: the tag or unknown)
+    terminated: bool  # False only for text after the last segment terminator
+
+
+class Tokenizer:
+    """Splits the bytes of an interchange into ``RawSegment``s, honouring the release character."""
+
+    def __init__(self, chars: Characters, codec: str, repertoire: re.Pattern[str] | None) -> None:
+        self.chars = chars
+        self.codec = codec
+        self.repertoire = repertoire
+        terminator = re.escape(chars.segment_terminator.encode("ascii"))
+        release = re.escape(chars.escape_character.encode("ascii"))
+        # Unrolled loop: runs of ordinary bytes, each release character taking the byte after it literally.
+        # Group 1 is the segment without the whitespace before it and without its terminator.
+        self._segment = re.compile(
+            b"[ \r\n\t]*([^" + terminator + release + b"]*(?:" + release + b".[^" + terminator + release
+            + b"]*)*)" + terminator,
+            re.DOTALL,
+        )
+        release_text = re.escape(chars.escape_character)
+        separators = re.escape(chars.data_separator + chars.component_separator)
+        # A run of released or ordinary characters, then the separator (or the end) that ends it.
+        self._released_piece = re.compile(
+            f"((?:[^{release_text}{separators}]|{release_text}.|{release_text}$)*)([{separators}]|$)", re.DOTALL
+        )
+        self._unrelease = re.compile(f"{release_text}(.)", re.DOTALL).sub
+
+    def segments(self, data: bytes, offset: int) -> Iterator[RawSegment]:
+        """Every segment from ``offset`` on; whitespace between segments is skipped, empty text yields nothing."""
+        # The hot loop of the parser: locals bound once, the common case (no release character) inlined.
+        codec, repertoire, split = self.codec, self.repertoire, self.split
+        release, element_separator = self.chars.escape_character, self.chars.data_separator
+        component_separator = self.chars.component_separator
+        end = offset
+        for match in self._segment.finditer(data, offset):
+            end = match.end()
+            body = match.group(1)
+            try:
+                text = body.decode(codec)
+            except UnicodeDecodeError:
+                yield self._read(body, True)
+                continue
+            if repertoire is not None and repertoire.search(text) is not None:
+                yield self._read(body, True)
+                continue
+            if release in text:
+                tag, elements = split(text)
+            else:
+                parts = text.split(element_separator)
+                tag = parts[0]
+                elements = [part.split(component_separator) for part in parts[1:]]
+            yield RawSegment(tag, elements, None, 0, True)
+        tail = data[end:].strip(_INTER_SEGMENT_BYTES)
+        if tail:
+            yield self._read(tail, False)
+
+    def _read(self, body: bytes, terminated: bool) -> RawSegment:
+        """The slow path: a segment with a problem to describe (or the unterminated end of the file)."""
+        problem, bad_at = None, -1
+        try:
+            text = body.decode(self.codec)
+        except UnicodeDecodeError as error:
+            bad = body[error.start : error.end]
+            problem = f"byte(s) {bad.hex(' ').upper()} not valid in the declared encoding ({self.codec})"
+            bad_at = len(body[: error.start].decode(self.codec, "replace"))
+            text = body.decode(self.codec, "replace")
+        if problem is None and self.repertoire is not None:
+            outside = self.repertoire.search(text)
+            if outside:
+                problem = f"character {describe_character(outside.group())} is outside the declared syntax level"
+                bad_at = outside.start()
+        tag, elements = self.split(text)
+        bad_element = self._element_position(text, bad_at) if problem else 0
+        return RawSegment(tag, elements, problem, bad_element, terminated)
+
+    def split(self, text: str) -> tuple[str, list[list[str]]]:
+        chars = self.chars
+        if chars.escape_character not in text:
+            parts = text.split(chars.data_separator)
+            separator = chars.component_separator
+            return parts[0], [part.split(separator) for part in parts[1:]]
+        return self._split_released(text)
+
+    def _split_released(self, text: str) -> tuple[str, list[list[str]]]:
+        """Split on the separators that are not released, then drop the release characters."""
+        elements: list[list[str]] = []
+        components: list[str] = []
+        unrelease = self._unrelease
+        for match in self._released_piece.finditer(text):
+            components.append(unrelease(r"\1", match.group(1)))
+            separator = match.group(2)
+            if separator != self.chars.component_separator:
+                elements.append(components)
+                components = []
+            if not separator:
+                break
+        return elements[0][0], elements[1:]
+
+    def _element_position(self, text: str, index: int) -> int:
+        """1-based element position of ``text[index]`` (0 when it lies in the tag)."""
+        head = text[:index]
+        released = head.count(self.chars.escape_character + self.chars.data_separator)
+        return head.count(self.chars.data_separator) - released

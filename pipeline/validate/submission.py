@@ -1,0 +1,45 @@
+"""Validation of a parsed file: file-level codes (the reader's S codes, A01, A03), then every declaration.
+
+Each declaration is judged on its own and in full even when the file is already rejected, so that a service
+provider sees every problem of a file in one answer (spec/codes.md: S codes, A01 and A03 reject the file; A02
+and the B codes reject the one declaration). Warnings (W codes) are not raised here: assessment and intake add
+them to accepted declarations.
+"""
+
+from __future__ import annotations
+
+from pipeline.findings import Finding
+from pipeline.parsers import ParseResult
+from pipeline.validate.context import ValidationContext
+from pipeline.validate.declaration import DeclarationChecker
+from pipeline.validate.lookups import ReferenceLookups
+from pipeline.validate.verdict import DeclarationVerdict, SubmissionVerdict
+
+
+def validate_submission(result: ParseResult, context: ValidationContext) -> SubmissionVerdict:
+    interchange = result.interchange
+    file_findings: list[Finding] = list(result.findings)
+    if interchange is None:
+        return SubmissionVerdict(None, tuple(file_findings), ())
+
+    sender = interchange.sender
+    sender_where = interchange.where.get("sender") or interchange.location
+    sender_registered = True
+    if context.registry is not None and sender not in context.registry.providers:
+        sender_registered = False
+        file_findings.append(Finding("A01", f'sender "{sender}" is not registered', sender_where))
+    if context.sender_folder is not None and sender != context.sender_folder:
+        file_findings.append(Finding(
+            "A03", f'sender "{sender}" in the file differs from the sender folder "{context.sender_folder}"',
+            sender_where,
+        ))
+    file_rejected = any(not finding.is_warning for finding in file_findings)
+
+    checker = DeclarationChecker(context, ReferenceLookups(context.reference), sender, sender_registered)
+    verdicts: list[DeclarationVerdict] = []
+    for declaration in interchange.declarations:
+        findings = checker.check(declaration)
+        verdicts.append(DeclarationVerdict(declaration, tuple(findings)))
+        if not file_rejected and not findings:
+            checker.record_accepted(declaration)
+    return SubmissionVerdict(interchange, tuple(file_findings), tuple(verdicts))
