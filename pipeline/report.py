@@ -13,8 +13,10 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from pipeline.assess.result import Assessment
 from pipeline.checking import CheckedFile
 from pipeline.findings import Finding
+from pipeline.model import Declaration
 from pipeline.validate import DeclarationVerdict
 
 
@@ -30,25 +32,46 @@ def file_entry(checked: CheckedFile) -> dict[str, Any]:
     }
 
 
-def declaration_entry(checked: CheckedFile, verdict: DeclarationVerdict) -> dict[str, Any]:
-    declaration = verdict.declaration
-    file_errors = [f for f in checked.verdict.file_findings if not f.is_warning]
-    errors = file_errors + list(verdict.errors)
-    return {
-        "file": checked.name,
-        "transaction_number": declaration.transaction_number,
-        "version": declaration.version_number if declaration.version.isdigit() else declaration.version,
-        "importer": declaration.importer.id,
-        "status": "rejected" if errors else "accepted",
-        "errors": [f.as_json() for f in errors],
-        "warnings": [f.as_json() for f in verdict.warnings],
-    }
+def declaration_entry(checked: CheckedFile, verdict: DeclarationVerdict, assessment: Assessment | None = None,
+                      index: int | None = None) -> dict[str, Any]:
+    """One declaration of the document: amounts when it was accepted and ``assessment`` holds it (at ``index``)."""
+    from pipeline.assess.render import (
+        accepted_declaration_json,
+        declaration_identity,
+        rejected_declaration_json,
+    )
+
+    if not checked.verdict.accepted(verdict):
+        entry = rejected_declaration_json(verdict.declaration, (*checked.verdict.file_findings, *verdict.findings))
+    elif assessment is not None and index is not None:
+        entry = accepted_declaration_json(assessment, index, verdict.warnings)
+    else:
+        entry = {**declaration_identity(verdict.declaration), "status": "accepted", "errors": [],
+                 "warnings": [f.as_json() for f in verdict.warnings]}
+    return {"file": checked.name, **entry}
 
 
 def validation_document(files: Sequence[CheckedFile]) -> dict[str, Any]:
+    """The ``carm validate --json`` document."""
     return {
         "files": [file_entry(c) for c in files],
         "declarations": [declaration_entry(c, v) for c in files for v in c.verdict.declarations],
+    }
+
+
+def accepted_declarations(files: Sequence[CheckedFile]) -> list[Declaration]:
+    """The declarations to assess, in file order."""
+    return [v.declaration for c in files for v in c.verdict.declarations if c.verdict.accepted(v)]
+
+
+def assessment_document(files: Sequence[CheckedFile], assessment: Assessment) -> dict[str, Any]:
+    """The ``carm assess --json`` document: ``assessment`` holds ``accepted_declarations(files)`` in order."""
+    index = {id(d): i for i, d in enumerate(assessment.declarations)}
+    return {
+        "files": [file_entry(c) for c in files],
+        "declarations": [
+            declaration_entry(c, v, assessment, index.get(id(v.declaration))) for c in files for v in c.verdict.declarations
+        ],
     }
 
 

@@ -9,7 +9,6 @@ from pathlib import Path
 
 from pipeline.assess import (
     assess_declarations,
-    assessment_document,
     document_text,
     explain_declaration,
     explain_line,
@@ -17,6 +16,9 @@ from pipeline.assess import (
 )
 from pipeline.findings import Finding
 from pipeline.money import from_cents, round_cents
+from pipeline.checking import CheckedFile
+from pipeline.parsers import ParseResult
+from pipeline.report import assessment_document, validation_document
 from pipeline.validate.verdict import DeclarationVerdict, SubmissionVerdict
 from tests.test_assess_support import (
     CAPPED,
@@ -109,6 +111,14 @@ def test_explanation_text_lists_every_amount_with_its_inputs():
 
 # -- the document of a run ----------------------------------------------------------------------------------
 
+def _file(verdict: SubmissionVerdict) -> CheckedFile:
+    return CheckedFile("cads.edi", ParseResult(None), verdict)
+
+
+def _without_file_keys(document: dict) -> dict:
+    return {"declarations": [{k: v for k, v in d.items() if k != "file"} for d in document["declarations"]]}
+
+
 def test_document_merges_accepted_and_rejected_declarations_in_file_order():
     accepted = declaration(line(), transaction_number="10207000002945")
     rejected = declaration(line(classification="0000000000"), transaction_number="10207000002956")
@@ -116,9 +126,9 @@ def test_document_merges_accepted_and_rejected_declarations_in_file_order():
     error = Finding("B10", "classification 0000000000 not in the tariff", "/Declaration/Item[1]", 1)
     verdict = SubmissionVerdict(None, (), (DeclarationVerdict(rejected, (error,)), DeclarationVerdict(accepted, (late,))))
     assessment = assess_declarations([accepted], reference())
-    document = assessment_document([verdict], assessment)
+    document = assessment_document([_file(verdict)], assessment)
     first, second = document["declarations"]
-    assert first == {"transaction_number": "10207000002956", "version": 1, "importer": "123456782RM0001",
+    assert first == {"file": "cads.edi", "transaction_number": "10207000002956", "version": 1, "importer": "123456782RM0001",
                      "status": "rejected", "errors": [error.as_json()], "warnings": []}
     assert second["status"] == "accepted" and second["totals"]["total"] == "184.92"
     assert second["warnings"] == [late.as_json()]
@@ -127,7 +137,7 @@ def test_document_merges_accepted_and_rejected_declarations_in_file_order():
 def test_file_level_errors_reject_every_declaration_of_the_file():
     fault = Finding("S04", "segment count", "UNT#9")
     verdict = SubmissionVerdict(None, (fault,), (DeclarationVerdict(declaration(line()), ()),))
-    document = assessment_document([verdict], None)
+    document = validation_document([_file(verdict)])
     assert document["declarations"][0]["status"] == "rejected"
     assert document["declarations"][0]["errors"] == [fault.as_json()]
 
@@ -136,7 +146,7 @@ def test_text_rendering_has_a_table_per_declaration():
     accepted = declaration(line(1), line(2, origin="US", treatment="10"))
     assessment = assess_declarations([accepted], reference())
     verdict = SubmissionVerdict(None, (), (DeclarationVerdict(accepted, ()),))
-    text = document_text(assessment_document([verdict], assessment))
+    text = document_text(assessment_document([_file(verdict)], assessment))
     rows = text.splitlines()
     assert rows[0] == "Transaction 10207000002945 version 1, importer 123456782RM0001: accepted"
     assert rows[2].split() == ["1", "9503001010", "2", "CN", "1380.00", "110.40", "0.00", "0.00", "0.00", "0.00",
@@ -154,4 +164,4 @@ def test_worked_example_document_matches_the_golden_file():
     ]
     assessment = assess_declarations(declarations, reference())
     verdict = SubmissionVerdict(None, (), tuple(DeclarationVerdict(d, ()) for d in declarations))
-    assert assessment_document([verdict], assessment) == {"declarations": golden["declarations"]}
+    assert _without_file_keys(assessment_document([_file(verdict)], assessment)) == {"declarations": golden["declarations"]}

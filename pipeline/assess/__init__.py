@@ -11,7 +11,6 @@ from pipeline.assess.frame import LineFrame, build_line_frame
 from pipeline.assess.oracle import assess_declaration_decimal, assess_line_decimal
 from pipeline.assess.render import (
     accepted_declaration_json,
-    assessment_document,
     assessment_json,
     document_text,
     explanation_text,
@@ -32,7 +31,6 @@ __all__ = [
     "assess_declarations",
     "assess_frame",
     "assess_line_decimal",
-    "assessment_document",
     "assessment_json",
     "build_line_frame",
     "document_text",

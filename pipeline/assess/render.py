@@ -6,9 +6,8 @@ decimals, in CAD. One addition to the spec's shape: every declaration also carri
 ``{code, message, location}`` (validation's W02 and assessment's W01/W03); a rejected declaration has its
 ``errors`` and no ``lines`` or ``totals``.
 
-``assessment_document(verdicts, assessment)`` builds the whole document of a ``carm assess`` run from the
-validation verdicts of every file and the assessment of the accepted declarations; the per-declaration builders
-below it are public for callers that assemble documents themselves.
+The whole document of a run (every file, rejected declarations included) is assembled by ``pipeline.report``
+from the per-declaration builders here.
 """
 
 from __future__ import annotations
@@ -21,10 +20,9 @@ from pipeline.assess.rules import AMOUNTS
 from pipeline.findings import Finding
 from pipeline.model import Declaration
 from pipeline.money import format_cents
-from pipeline.validate.verdict import SubmissionVerdict
 
 
-def _identity(declaration: Declaration) -> dict:
+def declaration_identity(declaration: Declaration) -> dict:
     return {
         "transaction_number": declaration.transaction_number,
         "version": declaration.version_number,
@@ -57,7 +55,7 @@ def accepted_declaration_json(
         })
     totals = assessment.declaration_totals(index)
     return {
-        **_identity(declaration),
+        **declaration_identity(declaration),
         "status": "accepted",
         "errors": [],
         "lines": lines,
@@ -69,7 +67,7 @@ def accepted_declaration_json(
 def rejected_declaration_json(declaration: Declaration, findings: Sequence[Finding]) -> dict:
     """The document of a declaration validation rejected: its errors, its warnings, no amounts."""
     return {
-        **_identity(declaration),
+        **declaration_identity(declaration),
         "status": "rejected",
         "errors": _findings_json(f for f in findings if not f.is_warning),
         "warnings": _findings_json(f for f in findings if f.is_warning),
@@ -79,27 +77,6 @@ def rejected_declaration_json(declaration: Declaration, findings: Sequence[Findi
 def assessment_json(assessment: Assessment) -> dict:
     """The document of an assessment alone (every declaration accepted)."""
     return {"declarations": [accepted_declaration_json(assessment, i) for i in range(len(assessment.declarations))]}
-
-
-def assessment_document(verdicts: Sequence[SubmissionVerdict], assessment: Assessment | None) -> dict:
-    """The whole ``carm assess --json`` document: every declaration of every file, in file order.
-
-    Accepted declarations (``verdict.accepted(...)``) must be in ``assessment`` (the same objects, assessed in one
-    batch); a rejected one is answered with its errors, file-level errors included. A file rejected before any
-    declaration could be read has no declaration to list: the caller reports it (exit code 1).
-    """
-    assessed = {id(d): i for i, d in enumerate(assessment.declarations)} if assessment is not None else {}
-    declarations = []
-    for submission in verdicts:
-        for verdict in submission.declarations:
-            if submission.accepted(verdict):
-                index = assessed.get(id(verdict.declaration))
-                if index is None:
-                    raise ValueError(f"declaration {verdict.declaration.transaction_number} was accepted but not assessed")
-                declarations.append(accepted_declaration_json(assessment, index, verdict.warnings))
-            else:
-                declarations.append(rejected_declaration_json(verdict.declaration, (*submission.file_findings, *verdict.findings)))
-    return {"declarations": declarations}
 
 
 # -- text -----------------------------------------------------------------------------------------------------

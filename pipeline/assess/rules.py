@@ -3,7 +3,8 @@
 Both the vectorized engine and the Decimal oracle call these (the engine once per distinct key), so a reading
 of spec/assessment.md lives in one place:
 
-- which charges a courier low-value shipment is relieved of, and which threshold applies;
+- which charges a courier low-value shipment is relieved of, and which threshold applies (a shipment is a
+  cargo control number within a declaration: its lines' VFDs are summed; each line is judged by its own origin);
 - when a special authority code relieves surtax, and when a GST exemption or special authority relieves GST.
 """
 

@@ -12,9 +12,9 @@ back the same values (locations are those of the new file).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import NamedTuple
 
 from pydifact.control import Characters
@@ -45,13 +45,21 @@ def segment(tag: str, *elements: Element) -> Segment:
 
 def escape(text: str, chars: Characters) -> str:
     """Put the release character before every service character in ``text`` ('?' itself becomes '??')."""
-    specials = {chars.escape_character, chars.component_separator, chars.data_separator, chars.segment_terminator}
-    if chars.reserved_character != " ":
-        specials.add(chars.reserved_character)  # the repetition separator of syntax version 4
-    if not any(char in text for char in specials):
-        return text
-    pattern = "[" + re.escape("".join(sorted(specials))) + "]"
-    return re.sub(pattern, lambda match: chars.escape_character + match.group(), text)
+    return text.translate(
+        _release_table(
+            chars.escape_character, chars.component_separator, chars.data_separator, chars.segment_terminator,
+            chars.reserved_character,
+        )
+    )
+
+
+@lru_cache(maxsize=32)
+def _release_table(release: str, component: str, data: str, terminator: str, reserved: str) -> dict[int, str]:
+    """A ``str.translate`` table escaping the service characters (memoised: writing is a hot path)."""
+    specials = {release, component, data, terminator}
+    if reserved != " ":
+        specials.add(reserved)  # the repetition separator of syntax version 4
+    return {ord(char): release + char for char in specials}
 
 
 def format_segment(tag: str, *elements: Element, chars: Characters) -> str:

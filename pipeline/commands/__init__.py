@@ -1,0 +1,1 @@
+"""The ``carm`` sub-commands, one module per area; each module has ``register(app)``."""

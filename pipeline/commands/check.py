@@ -1,0 +1,164 @@
+"""``carm validate`` and ``carm generate``: a service provider's checks before sending, and synthetic files."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from pipeline.commands.common import (
+    AsOfOption,
+    JsonOption,
+    print_json,
+    read_inputs,
+    run,
+    stdout,
+    validation_context,
+)
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(validate)
+    app.command()(assess)
+    app.command()(generate)
+
+
+SenderOption = Annotated[
+    str | None, typer.Option("--sender", help="The sender folder the file will be dropped in (checks A03).")
+]
+RegistryOption = Annotated[
+    Path | None,
+    typer.Option("--registry", help="Registry CSV/JSON (checks A01, A02, B02); without it those checks are skipped."),
+]
+
+
+def validate(
+    files: Annotated[list[Path], typer.Argument(help="CAD files, EDIFACT or XML.")],
+    json_output: JsonOption = False,
+    as_of: AsOfOption = None,
+    sender: SenderOption = None,
+    registry: RegistryOption = None,
+) -> None:
+    """Syntax and business validation without posting: every error with its code and location."""
+
+    def body() -> int:
+        from pipeline.checking import check_bytes
+        from pipeline.report import any_rejected, validation_document
+
+        context = validation_context(as_of, sender, registry)
+        checked = [check_bytes(data, name, context) for name, data in read_inputs(files)]
+        document = validation_document(checked)
+        if json_output:
+            print_json(document)
+        else:
+            from pipeline.render_text import print_validation
+
+            print_validation(stdout(), document, context)
+        return 1 if any_rejected(document) else 0
+
+    run(body)
+
+
+def assess(
+    files: Annotated[list[Path], typer.Argument(help="CAD files, EDIFACT or XML.")],
+    json_output: JsonOption = False,
+    explain: Annotated[bool, typer.Option("--explain", help="Show, per amount, the rate, base, reference row and rule.")] = False,
+    as_of: AsOfOption = None,
+    sender: SenderOption = None,
+    registry: RegistryOption = None,
+) -> None:
+    """Validation plus assessment without posting: amounts per line and totals, in Canadian dollars."""
+
+    def body() -> int:
+        from pipeline.assess import assess_declarations, document_text, explain_declaration, explanation_text
+        from pipeline.checking import check_bytes
+        from pipeline.report import accepted_declarations, any_rejected, assessment_document
+
+        context = validation_context(as_of, sender, registry)
+        checked = [check_bytes(data, name, context) for name, data in read_inputs(files)]
+        assessment = assess_declarations(accepted_declarations(checked), context.reference)
+        document = assessment_document(checked, assessment)
+        if explain:
+            for index, entry in enumerate(d for d in document["declarations"] if d["status"] == "accepted"):
+                entry["explanation"] = [e.as_json() for e in explain_declaration(assessment, index)]
+        if json_output:
+            print_json(document)
+        else:
+            console = stdout()
+            for entry in document["files"]:
+                for error in entry["errors"]:
+                    console.print(f"REJECTED {entry['file']}: {error['code']} {error['location']}: {error['message']}")
+            console.print(document_text(document), markup=False)
+            if explain:
+                for index in range(len(assessment.declarations)):
+                    for explanation in explain_declaration(assessment, index):
+                        console.print(explanation_text(explanation), markup=False)
+        return 1 if any_rejected(document) else 0
+
+    run(body)
+
+
+def generate(
+    cads: Annotated[int, typer.Option("--cads", min=1, help="How many CADs to generate.")],
+    out: Annotated[Path, typer.Option("--out", help="Folder to write <sender>/<file> into.")],
+    seed: Annotated[int, typer.Option("--seed", help="Same seed, same files.")] = 1,
+    file_format: Annotated[str, typer.Option("--format", help="edifact, xml or mixed.")] = "mixed",
+    invalid_rate: Annotated[float, typer.Option("--invalid-rate", min=0.0, max=1.0, help="Share of faulty CADs.")] = 0.0,
+    start: Annotated[str, typer.Option("--start", help="First business day (the shipped FX data covers 2024-2025).")] = "2025-05-05",
+    days: Annotated[int, typer.Option("--days", min=1, help="Business days of submissions.")] = 1,
+    providers: Annotated[int, typer.Option("--providers", min=1, help="Service providers.")] = 3,
+    json_output: JsonOption = False,
+) -> None:
+    """Write realistic synthetic submissions, a registry.json for them and a manifest.json of expected codes."""
+
+    def body() -> int:
+        from datetime import date
+
+        from pipeline.generate import generate_submissions
+        from pipeline.reference import load_reference
+
+        if file_format not in ("edifact", "xml", "mixed"):
+            raise typer.BadParameter("--format must be edifact, xml or mixed")
+        try:
+            first_day = date.fromisoformat(start)
+        except ValueError:
+            raise typer.BadParameter(f"--start {start!r} is not YYYY-MM-DD") from None
+        reference = load_reference(os.environ.get("CARM_REFDATA_DIR") or None)
+        try:
+            batch = generate_submissions(
+                cads=cads, seed=seed, reference=reference, start=first_day, format=file_format,
+                invalid_rate=invalid_rate, days=days, providers=providers,
+            )
+        except ValueError as exc:
+            raise typer.BadParameter(str(exc)) from None
+        written = write_generated(batch, out)
+        summary = {"files": len(batch.files), "declarations": batch.declaration_count, "out": str(out),
+                   "registry": str(out / "registry.json"), "manifest": str(out / "manifest.json"),
+                   "bytes": written}
+        if json_output:
+            print_json(summary)
+        else:
+            stdout().print(
+                f"Wrote {summary['files']} files ({written:,} bytes, {summary['declarations']} CADs) under {out}; "
+                f"registry: {summary['registry']}; expected codes: {summary['manifest']}"
+            )
+        return 0
+
+    run(body)
+
+
+def write_generated(batch, out: Path) -> int:  # noqa: ANN001
+    """Write a generated batch to a folder: ``<sender>/<file>``, ``registry.json``, ``manifest.json``."""
+    total = 0
+    for generated in batch.files:
+        target = out / generated.path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(generated.data)
+        total += len(generated.data)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "registry.json").write_text(json.dumps(batch.registry_document(), indent=2), encoding="utf-8")
+    (out / "manifest.json").write_text(json.dumps(batch.manifest(), indent=2), encoding="utf-8")
+    return total

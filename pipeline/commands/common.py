@@ -1,0 +1,79 @@
+"""What every ``carm`` command shares: options, output, and turning faults into exit code 2.
+
+Exit codes (spec/interfaces.md): 0 success; 1 the input was processed and some of it was rejected; 2 the command
+could not run. A user never sees a stack trace: faults are reported in one line naming the file and the place
+(set ``CARM_DEBUG=1`` to get the traceback).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+
+from pipeline.errors import CarmError
+
+JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout and nothing else.")]
+AsOfOption = Annotated[
+    str | None,
+    typer.Option("--as-of", envvar="CARM_AS_OF", help="Business date/time, Eastern: YYYY-MM-DD[THH:MM]. Default: now."),
+]
+
+
+def stdout() -> Console:
+    return Console(highlight=False, soft_wrap=True)
+
+
+def stderr() -> Console:
+    return Console(stderr=True, highlight=False)
+
+
+def run(action: Callable[[], int]) -> None:
+    """Run a command body, turning faults into a one-line message and exit code 2."""
+    try:
+        code = action()
+    except CarmError as exc:
+        stderr().print(f"[bold red]error:[/] {exc}")
+        raise typer.Exit(2) from None
+    except OSError as exc:
+        stderr().print(f"[bold red]error:[/] {exc.filename or ''}: {exc.strerror or exc}")
+        raise typer.Exit(2) from None
+    except Exception as exc:  # noqa: BLE001 - last line of defence: no stack trace for users
+        if os.environ.get("CARM_DEBUG"):
+            raise
+        stderr().print(f"[bold red]internal error:[/] {type(exc).__name__}: {exc} (set CARM_DEBUG=1 for details)")
+        raise typer.Exit(2) from None
+    raise typer.Exit(code)
+
+
+def print_json(document: Any) -> None:
+    sys.stdout.write(json.dumps(document, indent=2, ensure_ascii=False) + "\n")
+
+
+def read_inputs(files: list[Path]) -> list[tuple[str, bytes]]:
+    inputs = []
+    for path in files:
+        try:
+            inputs.append((str(path), path.read_bytes()))
+        except OSError as exc:
+            raise CarmError(f"{path}: cannot read ({exc.strerror})") from exc
+    return inputs
+
+
+def validation_context(as_of: str | None, sender: str | None, registry_file: Path | None):  # noqa: ANN202
+    from pipeline.clock import business_moment
+    from pipeline.reference import load_reference
+    from pipeline.registry import load_registry_file
+    from pipeline.validate import ValidationContext
+
+    registry = load_registry_file(registry_file) if registry_file else None
+    reference = load_reference(os.environ.get("CARM_REFDATA_DIR") or None)
+    return ValidationContext(reference, business_moment(as_of).date(), sender_folder=sender, registry=registry)
+
+

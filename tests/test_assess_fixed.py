@@ -1,0 +1,40 @@
+"""The engine's exact integer arithmetic: parsing texts, overflow fallback to Python ints, rounding to cents."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from pipeline.assess.fixed import INT64_LIMIT, multiply, parse_decimal_texts, to_cents
+from pipeline.money import div_round
+
+
+def test_texts_are_scaled_to_the_largest_number_of_decimals():
+    values, exponent = parse_decimal_texts(["1000.00", "12", "0.5", "3.125"])
+    assert exponent == 3
+    assert values.tolist() == [1_000_000, 12_000, 500, 3_125]
+
+
+def test_texts_too_long_for_int64_stay_exact():
+    values, exponent = parse_decimal_texts(["123456789012345678901.5", "1"])
+    assert (exponent, values.tolist()) == (1, [1234567890123456789015, 10])
+
+
+def test_a_product_that_could_overflow_is_computed_in_python_ints():
+    big = np.array([INT64_LIMIT // 10], dtype=np.int64)
+    product = multiply(big, np.array([100], dtype=np.int64))
+    assert product.dtype == object and int(product[0]) == (INT64_LIMIT // 10) * 100
+    assert multiply(np.array([3], dtype=np.int64), np.array([4], dtype=np.int64)).dtype == np.int64
+
+
+def test_rounding_to_the_cent_is_half_up_away_from_zero():
+    exact = np.array([1235, 1234, -1235, -1234, 1249999], dtype=np.int64)  # at exponent 3
+    assert to_cents(exact, 3).tolist() == [124, 123, -124, -123, 125000]
+
+
+def test_rounding_python_ints_to_the_cent():
+    exact = np.array([10**25 + 5, 10**25 + 4], dtype=object)  # at exponent 3
+    assert [int(c) for c in to_cents(exact, 3)] == [10**24 + 1, 10**24]
+
+
+def test_div_round_takes_python_int_arrays():
+    assert div_round(np.array([10**30 + 5, -15], dtype=object), 10).tolist() == [10**29 + 1, -2]
