@@ -221,3 +221,14 @@ def test_every_file_level_code_has_an_iso_9735_code():
     from pipeline.findings import CODES, Scope, scope_of
 
     assert set(SYNTAX_ERROR_CODES) == {code for code in CODES if scope_of(code) is Scope.FILE}
+
+
+def test_a_message_without_reference_cannot_have_a_ucm_so_its_error_goes_on_the_uci():
+    outcome = faulty("UNH+1+", "UNH++")
+    assert response_segments(answer(outcome)) == [
+        ("UCI", [["ICR000017"], ["SP00042"], ["CBSACARM"], ["4"], ["13"], ["UNH"], ["1"]])]
+
+
+def test_a_repeated_segment_is_reported_on_the_ucs_alone():
+    outcome = faulty("MEA+WT+AAB+KGM:82.5'", "MEA+AAE+AAA+NMB:1'")
+    assert response_segments(answer(outcome))[2:] == [("UCS", [["18"], ["35"]])]

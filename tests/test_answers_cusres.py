@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import replace
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pipeline.answers import DeclarationOutcome, FileOutcome, amounts_from_engine, cusres
 from pipeline.answers.cusres import TEXT_COMPONENT_LENGTH, text_components
@@ -220,4 +222,24 @@ def test_every_syntax_level_reads_back(charset):
     data = answer(outcome)
     assert with_tag(data, "UNB")[0][0][0] == charset
     assert len(with_tag(data, "TAX")) == 3 * len(ANSWER_CHARGE_TYPES)
+    assert_counts_match(data)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.text(st.characters(blacklist_categories=("Cc", "Cs")), max_size=400))
+def test_any_message_reads_back_exactly_from_a_unoy_answer(text):
+    finding = Finding("B15", text, "MOA#19", line=1, message_reference="1")
+    data = answer(file_of(DeclarationOutcome(valid_declaration(style="edifact"), "RE", (finding,)), charset="UNOY"))
+    assert with_tag(data, "FTX")[0][3:] == ([[text]] if text else [])
+    [message] = list(pydifact_interchange(data).get_messages())
+    assert [s.elements[3:] for s in message.segments if s.tag == "FTX"] == [[text] if text else []]
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.text(max_size=1200))
+def test_any_message_can_be_answered_in_level_a(text):
+    finding = Finding("B15", text, "MOA#19", line=1, message_reference="1")
+    data = answer(file_of(DeclarationOutcome(valid_declaration(style="edifact"), "RE", (finding,)), charset="UNOA"))
+    components = with_tag(data, "FTX")[0][3:]  # read_segments fails on any character outside level A
+    assert all(len(component) <= TEXT_COMPONENT_LENGTH for element in components for component in element)
     assert_counts_match(data)

@@ -18,6 +18,7 @@ from pipeline.commands.common import (
     stdout,
     validation_context,
 )
+from pipeline.config import Settings
 
 
 def register(app: typer.Typer) -> None:
@@ -49,7 +50,8 @@ def validate(
         from pipeline.report import any_rejected, validation_document
 
         context = validation_context(as_of, sender, registry)
-        checked = [check_bytes(data, name, context) for name, data in read_inputs(files)]
+        limit = Settings.from_env().max_file_bytes
+        checked = [check_bytes(data, name, context, max_bytes=limit) for name, data in read_inputs(files)]
         document = validation_document(checked)
         if json_output:
             print_json(document)
@@ -78,7 +80,8 @@ def assess(
         from pipeline.report import accepted_declarations, any_rejected, assessment_document
 
         context = validation_context(as_of, sender, registry)
-        checked = [check_bytes(data, name, context) for name, data in read_inputs(files)]
+        limit = Settings.from_env().max_file_bytes
+        checked = [check_bytes(data, name, context, max_bytes=limit) for name, data in read_inputs(files)]
         assessment = assess_declarations(accepted_declarations(checked), context.reference)
         document = assessment_document(checked, assessment)
         if explain:

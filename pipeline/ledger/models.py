@@ -166,6 +166,8 @@ class InboxEntry(Base):
     business_date: Mapped[date] = mapped_column(Date)  # the as-of date of the run that received it
     received_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+    # What the file was answered (findings, statuses, answer control references, issue time): migration 0002.
+    outcome: Mapped[dict[str, Any] | None]
 
 
 class InterchangeRecord(Base):
@@ -286,6 +288,7 @@ class Posting(Base):
     declaration_id: Mapped[int | None] = mapped_column(ForeignKey("declarations.id"))
     period: Mapped[str] = mapped_column(String(7))
     due_date: Mapped[date | None]
+    interest_from: Mapped[date | None]  # NULL: the day after due_date; adjustments: after the original due date
     source: Mapped[str] = mapped_column(String(64))  # archive sha256, payment ID, or the run that computed it
     engine_version: Mapped[str] = mapped_column(String(40))
 

@@ -4,6 +4,7 @@ Keys are relative to their bucket (``Settings.inbound_url`` etc.), so ``inbound/
 the key ``<sender>/<file>`` of the inbound bucket::
 
     inbound   <sender_id>/<file name>
+    inbound   payments/<file name>.csv                      a payments file (billing.md), never a CAD
     archive   <yyyy>/<mm>/<dd>/<sha256>                     every inbound file, byte for byte
     archive   quarantine/<yyyy>/<mm>/<dd>/<sha256>          a file never processed (see below)
     outbound  <sender_id>/responses/<file name>.contrl.edi | .cusres.edi | .response.xml
@@ -29,6 +30,8 @@ from pipeline.storage.errors import InvalidKey
 
 RESPONSES = "responses"
 QUARANTINE = "quarantine"
+#: The inbound folder of payments files. Lower case, so it can never be a sender id (A-Z, 0-9).
+PAYMENTS = "payments"
 STATEMENT_FORMATS = ("xml", "csv", "pdf")
 
 _SHA256 = re.compile(r"[0-9a-f]{64}")
@@ -87,6 +90,30 @@ def parse_inbound_key(key: str) -> InboundFile | None:
 
 def inbound_key(sender_id: str, file_name: str) -> str:
     return f"{_segment(sender_id, 'sender id')}/{_segment(file_name, 'file name')}"
+
+
+# --- inbound payments files ------------------------------------------------------------------------------------
+
+def is_payments_key(key: str) -> bool:
+    """Whether an inbound key is inside the payments folder: such a file belongs to the payments loader and is
+    never a CAD (intake neither processes nor quarantines it), whatever its name."""
+    return key.split("/", 1)[0] == PAYMENTS
+
+
+def payments_key(file_name: str) -> str:
+    """``payments/<file name>`` of the inbound bucket."""
+    return f"{PAYMENTS}/{_segment(file_name, 'file name')}"
+
+
+def parse_payments_key(key: str) -> str | None:
+    """The file name of a loadable payments file (``payments/<name>.csv``, not hidden, not nested), else None."""
+    segments = key.split("/")
+    if len(segments) != 2 or segments[0] != PAYMENTS:
+        return None
+    name = segments[1]
+    if not name or name.startswith(".") or not name.lower().endswith(".csv"):
+        return None
+    return name
 
 
 # --- archive and quarantine ------------------------------------------------------------------------------------

@@ -1,0 +1,59 @@
+"""carm_close_period: closes the billing period that ended on the 17th (billing.md).
+
+Runs at 06:00 Eastern on the 18th. Closing computes interest, issues importer and broker statements (dated the
+25th by the use case), the security review and the finance reconciliation. The period comes from the run's
+``run_after`` (the latest period that ended before that Eastern date), or from the run configuration
+(``{"period": "YYYY-MM"}``) to close or re-close another one; closing is idempotent.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from airflow.sdk import CronTriggerTimetable, Param, dag, get_current_context, task
+
+from pipeline.orchestration.defaults import CLOSE_PERIOD_CRON, TIMEZONE, default_args
+
+
+@dag(
+    dag_id="carm_close_period",
+    dag_display_name="CARM period close",
+    description="Interest, statements, security review and reconciliation of the period that ended on the 17th",
+    schedule=CronTriggerTimetable(CLOSE_PERIOD_CRON, timezone=TIMEZONE),
+    start_date=datetime(2025, 1, 1, tzinfo=UTC),
+    catchup=False,
+    max_active_runs=1,
+    default_args=default_args(),
+    params={
+        "period": Param(None, type=["null", "string"], description="Billing period YYYY-MM; empty: the last ended"),
+        "as_of": Param(None, type=["null", "string"], description="Business moment YYYY-MM-DD[THH:MM]; empty: now"),
+    },
+    tags=["carm", "billing"],
+    doc_md=__doc__,
+)
+def carm_close_period():
+    @task(task_display_name="Close the billing period")
+    def close_period() -> dict:
+        import logging
+
+        from pipeline.billing import close_period as close
+        from pipeline.orchestration.dates import checked_as_of, checked_period, period_to_close
+        from pipeline.orchestration.faults import task_faults
+        from pipeline.orchestration.report import close_lines
+        from pipeline.runtime import open_runtime
+
+        log = logging.getLogger("carm.dags")
+        context = get_current_context()
+        with task_faults("close period", log):
+            period = checked_period(context["params"].get("period")) or period_to_close(context["dag_run"].run_after)
+            as_of = checked_as_of(context["params"].get("as_of"))
+            log.info("closing period %s (as of %s)", period, as_of or "now")
+            result = close(open_runtime(), period, as_of=as_of).as_json()
+        for line in close_lines(result):
+            log.info("%s", line)
+        return result
+
+    close_period()
+
+
+carm_close_period()

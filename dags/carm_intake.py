@@ -1,0 +1,123 @@
+"""carm_intake: every pending inbound CAD file, read, checked, assessed, posted and answered.
+
+Wakes up every 5 minutes and whenever a producer emits an event on the ``carm_inbound_declarations`` asset
+(``POST /api/v2/assets/events``) after an upload. What to process comes from the inbox table in the ledger,
+never from the event: each run claims every pending file, so late, duplicated or lost events are harmless.
+
+    discover_inbound_files ──> process_batch[batch 1/n …] ──> summarize_run ──> fail_if_a_batch_failed
+
+``process_batch`` is mapped over batches of inbox ids; a file's bad content is answered to its sender and never
+fails a task. Store and database faults are retried with backoff; bad configuration fails at once. The run
+configuration may carry ``as_of`` (``YYYY-MM-DD[THH:MM]``, Eastern) to replay a past business day.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from airflow.sdk import (
+    Asset,
+    AssetOrTimeSchedule,
+    CronTriggerTimetable,
+    Param,
+    TriggerRule,
+    dag,
+    get_current_context,
+    task,
+)
+
+from pipeline.orchestration.defaults import BATCH_SIZE, INBOUND_ASSET, INTAKE_SWEEP, TIMEZONE, default_args
+
+INBOUND_FILES = Asset(name=INBOUND_ASSET[0], uri=INBOUND_ASSET[1])
+
+
+@dag(
+    dag_id="carm_intake",
+    dag_display_name="CARM intake: inbound CAD files",
+    description="Archive, parse, validate, assess, post and answer every pending inbound file",
+    schedule=AssetOrTimeSchedule(
+        timetable=CronTriggerTimetable(INTAKE_SWEEP, timezone=TIMEZONE), assets=[INBOUND_FILES]
+    ),
+    start_date=datetime(2025, 1, 1, tzinfo=UTC),
+    catchup=False,
+    max_active_runs=1,
+    default_args=default_args(),
+    params={
+        "as_of": Param(None, type=["null", "string"],
+                       description="Business moment YYYY-MM-DD[THH:MM], Eastern; empty means now"),
+    },
+    tags=["carm", "intake"],
+    doc_md=__doc__,
+)
+def carm_intake():
+    @task(task_display_name="Discover inbound files")
+    def discover_inbound_files() -> list[dict]:
+        import logging
+
+        from pipeline.intake import discover_pending
+        from pipeline.orchestration.batches import plan_batches
+        from pipeline.orchestration.dates import checked_as_of
+        from pipeline.orchestration.faults import task_faults
+        from pipeline.runtime import open_runtime
+
+        log = logging.getLogger("carm.dags")
+        with task_faults("discover inbound files", log):
+            as_of = checked_as_of(get_current_context()["params"].get("as_of"))
+            runtime = open_runtime()
+            inbox_ids = discover_pending(runtime, as_of=as_of)
+            batches = plan_batches(inbox_ids, BATCH_SIZE)
+        log.info("%d pending inbound files in %d batches of at most %d (inbound %s, as of %s)",
+                 len(inbox_ids), len(batches), BATCH_SIZE, runtime.settings.inbound_url, as_of or "now")
+        return batches
+
+    @task(task_display_name="Process a batch of files", map_index_template="{{ batch_label }}")
+    def process_batch(batch: dict) -> dict:
+        import logging
+
+        from pipeline.intake import process_batch as process
+        from pipeline.orchestration.batches import batch_label
+        from pipeline.orchestration.dates import checked_as_of
+        from pipeline.orchestration.faults import task_faults
+        from pipeline.orchestration.report import intake_lines
+        from pipeline.runtime import open_runtime
+
+        log = logging.getLogger("carm.dags")
+        context = get_current_context()
+        label = batch_label(batch)
+        context["batch_label"] = label  # type: ignore[typeddict-unknown-key]  # names the mapped instance
+        with task_faults(label, log):
+            as_of = checked_as_of(context["params"].get("as_of"))
+            summary = process(open_runtime(), batch["inbox_ids"], as_of=as_of).as_json()
+        for line in intake_lines(summary, label):
+            log.info("%s", line)
+        return summary
+
+    @task(task_display_name="Summarize the run", trigger_rule=TriggerRule.ALL_DONE)
+    def summarize_run(summaries, batches: list[dict]) -> dict:
+        import logging
+
+        from pipeline.intake import combine_summaries
+        from pipeline.orchestration.report import failed_batches_line, intake_lines
+
+        log = logging.getLogger("carm.dags")
+        done = list(summaries)  # a failed batch pushed no summary
+        total = combine_summaries(done)
+        for line in intake_lines(total, "run"):
+            log.info("%s", line)
+        if warning := failed_batches_line(len(batches), len(done)):
+            log.warning("%s", warning)
+        return total
+
+    @task(task_display_name="Fail the run if a batch failed", trigger_rule=TriggerRule.ONE_FAILED, retries=0)
+    def fail_if_a_batch_failed() -> None:
+        from airflow.sdk.exceptions import AirflowFailException
+
+        raise AirflowFailException("at least one batch failed: see the failed process_batch instances")
+
+    batches = discover_inbound_files()
+    processed = process_batch.expand(batch=batches)
+    summary = summarize_run(processed, batches)
+    [processed, summary] >> fail_if_a_batch_failed()
+
+
+carm_intake()

@@ -1,0 +1,216 @@
+"""Judging the files of a batch against the ledger: pure, over data the caller loaded once per batch.
+
+For each file, in inbox order:
+
+1. **Already processed** — the same bytes (sha256) were already processed (another inbox entry, or an earlier
+   file of this batch): the file is not processed again and gets no second answer.
+2. **S13** — an interchange with the same sender and control reference was already processed with other
+   content: the whole file is rejected with S13. Only interchanges that passed the file-level checks count
+   (a file rejected for its syntax may be corrected and sent again under the same reference).
+3. **Validation** (``pipeline.validate``) with the registry of the database and a ledger history that also
+   knows what earlier files of the batch accepted, so B04/B05 judge a file as if the files before it were
+   already posted.
+4. **DU** — a declaration whose transaction number and version are those of a version already accepted (in the
+   ledger, earlier in the batch, or earlier in the same file) is answered DU and nothing is posted. The rule is
+   the identity (transaction number, version), not the content: an accepted version is never replaced, so a
+   re-sent version with other content is answered DU as well (send the next version to change it).
+5. **W02** — an original (function 9) accepted more than 5 business days after release carries warning W02;
+   a $100 penalty is posted with it (``postings``).
+
+A file rejected at file level (S codes, A01, A03, S13) answers every declaration RE with its own errors.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, MutableMapping
+from dataclasses import dataclass, field, replace
+from datetime import date
+
+from pipeline.answers import ACCEPTED, DUPLICATE, REJECTED
+from pipeline.billing import HolidayCalendar, is_late
+from pipeline.findings import Finding, Scope
+from pipeline.model import Declaration, Interchange
+from pipeline.parsers import ParseResult, sniff
+from pipeline.reference.types import ReferenceData
+from pipeline.registry import Registry
+from pipeline.validate import ValidationContext, validate_submission
+
+ORIGINAL, CHANGE, CANCELLATION = "9", "4", "1"
+TRANSACTION_DIGITS = 14
+
+
+@dataclass(frozen=True, slots=True)
+class FileToJudge:
+    inbox_id: int
+    sender_folder: str
+    file_name: str
+    sha256: str
+    business_date: date  # the day the file was received: acceptance date of its CADs
+    data: bytes
+    parsed: ParseResult
+
+
+@dataclass(frozen=True, slots=True)
+class JudgedDeclaration:
+    declaration: Declaration
+    status: str  # AC, RE, DU
+    findings: tuple[Finding, ...]  # RE: its errors; AC: its warnings so far (W02); DU: none
+    release: date | None = None  # AC only
+    late: bool = False  # AC only: W02, a penalty is posted
+
+
+@dataclass(frozen=True, slots=True)
+class JudgedFile:
+    source: FileToJudge
+    syntax: str  # what the file is answered in: "edifact" or "xml"
+    interchange: Interchange | None
+    file_findings: tuple[Finding, ...]
+    declarations: tuple[JudgedDeclaration, ...]
+    duplicate_of: int | None = None  # inbox id of the same content, already processed
+
+    @property
+    def file_rejected(self) -> bool:
+        return self.interchange is None or any(f.scope is Scope.FILE for f in self.file_findings)
+
+    @property
+    def registers_interchange(self) -> bool:
+        """Whether the interchange counts as processed for S13: it passed every file-level check."""
+        return self.duplicate_of is None and not self.file_rejected
+
+    @property
+    def accepted(self) -> tuple[JudgedDeclaration, ...]:
+        return tuple(d for d in self.declarations if d.status == ACCEPTED)
+
+
+@dataclass(slots=True)
+class LedgerView:
+    """What the ledger knew when the batch started, plus what the batch has accepted so far (in order).
+
+    ``latest``: transaction number → latest accepted version, for every transaction number of the batch that
+    has one. ``interchanges``: (sender, control reference) → sha256 of the processed interchange. ``contents``:
+    sha256 → inbox id of a processed file with that content."""
+
+    latest: MutableMapping[str, int] = field(default_factory=dict)
+    interchanges: MutableMapping[tuple[str, str], str] = field(default_factory=dict)
+    contents: MutableMapping[str, int] = field(default_factory=dict)
+
+    def latest_accepted_version(self, transaction_number: str) -> int | None:
+        return self.latest.get(transaction_number)
+
+
+def transaction_numbers(parsed: ParseResult) -> set[str]:
+    interchange = parsed.interchange
+    if interchange is None:
+        return set()
+    return {d.transaction_number for d in interchange.declarations if len(d.transaction_number) == TRANSACTION_DIGITS}
+
+
+def answer_syntax_of(file: FileToJudge) -> str:
+    """EDIFACT files get a CONTRL (and CUSRES), XML files a response document. A file neither could read is
+    answered in the syntax its first bytes or its name suggest, EDIFACT by default."""
+    if file.parsed.interchange is not None:
+        return file.parsed.interchange.syntax
+    if sniff(file.data) == "xml" or any(f.code in ("S09", "S10") for f in file.parsed.findings):
+        return "xml"
+    if sniff(file.data) is None and file.file_name.lower().endswith(".xml"):
+        return "xml"
+    return "edifact"
+
+
+def s13_finding(interchange: Interchange) -> Finding:
+    return Finding(
+        "S13",
+        f'interchange control reference "{interchange.control_reference}" of sender "{interchange.sender}" was '
+        "already processed with different content; send a new interchange control reference",
+        interchange.where.get("control_reference") or interchange.location or "file",
+        element="5" if interchange.syntax == "edifact" else None,
+    )
+
+
+def w02_finding(declaration: Declaration, release: date, accepted_on: date) -> Finding:
+    return Finding(
+        "W02",
+        f"CAD accepted on {accepted_on.isoformat()}, more than 5 business days after its release on "
+        f"{release.isoformat()}: late accounting, a $100.00 penalty is posted",
+        declaration.where.get("release_date") or declaration.location,
+        0,
+        declaration.message_reference,
+    )
+
+
+def _is_duplicate(declaration: Declaration, latest: int | None) -> bool:
+    version = declaration.version_number
+    return (
+        latest is not None
+        and declaration.version.isdigit()
+        and 1 <= version <= latest
+        and declaration.function in (ORIGINAL, CHANGE, CANCELLATION)
+    )
+
+
+def judge_file(
+    file: FileToJudge,
+    view: LedgerView,
+    *,
+    reference: ReferenceData,
+    registry: Registry,
+    calendar: HolidayCalendar,
+) -> JudgedFile:
+    """Judge one file and record what it accepts in ``view`` (the next file of the batch sees it)."""
+    syntax = answer_syntax_of(file)
+    earlier = view.contents.get(file.sha256)
+    if earlier is not None and earlier != file.inbox_id:
+        return JudgedFile(file, syntax, file.parsed.interchange, (), (), duplicate_of=earlier)
+
+    parsed = file.parsed
+    interchange = parsed.interchange
+    if interchange is not None and parsed.syntax_ok:
+        seen = view.interchanges.get((interchange.sender, interchange.control_reference))
+        if seen is not None and seen != file.sha256:
+            parsed = replace(parsed, findings=(*parsed.findings, s13_finding(interchange)))
+
+    context = ValidationContext(
+        reference, file.business_date, sender_folder=file.sender_folder, registry=registry, history=view
+    )
+    verdict = validate_submission(parsed, context)
+    file_rejected = verdict.file_rejected
+    accepted_here: dict[str, int] = {}
+    judged: list[JudgedDeclaration] = []
+    for decision in verdict.declarations:
+        declaration = decision.declaration
+        number = declaration.transaction_number
+        if file_rejected:
+            judged.append(JudgedDeclaration(declaration, REJECTED, decision.errors))
+            continue
+        latest = accepted_here.get(number, view.latest.get(number))
+        if _is_duplicate(declaration, latest):
+            judged.append(JudgedDeclaration(declaration, DUPLICATE, ()))
+        elif decision.errors:
+            judged.append(JudgedDeclaration(declaration, REJECTED, decision.errors))
+        else:
+            release = date.fromisoformat(declaration.release_date)
+            late = declaration.function == ORIGINAL and is_late(release, file.business_date, calendar)
+            warnings = (w02_finding(declaration, release, file.business_date),) if late else ()
+            judged.append(JudgedDeclaration(declaration, ACCEPTED, (*decision.warnings, *warnings), release, late))
+            accepted_here[number] = declaration.version_number
+
+    result = JudgedFile(file, syntax, interchange, verdict.file_findings, tuple(judged))
+    view.latest.update(accepted_here)
+    view.contents.setdefault(file.sha256, file.inbox_id)
+    if result.registers_interchange and interchange is not None:
+        view.interchanges.setdefault((interchange.sender, interchange.control_reference), file.sha256)
+    return result
+
+
+def rejection_codes(judged: JudgedFile) -> Mapping[str, int]:
+    """Error codes of a judged file, for the logs: its file-level errors once, and each rejected declaration's
+    own errors."""
+    counts: dict[str, int] = {}
+    for finding in judged.file_findings:
+        if not finding.is_warning:
+            counts[finding.code] = counts.get(finding.code, 0) + 1
+    for declaration in judged.declarations:
+        if declaration.status == REJECTED:
+            for finding in declaration.findings:
+                counts[finding.code] = counts.get(finding.code, 0) + 1
+    return counts
