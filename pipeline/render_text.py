@@ -52,3 +52,34 @@ def print_validation(console: Console, document: Mapping[str, Any], context: Val
         console.print(table)
     if skipped:
         console.print("[dim]Not checked: " + "; ".join(skipped) + "[/]")
+
+
+def print_demo(console: Console, report: Mapping[str, Any]) -> None:
+    """The closing summary of ``carm demo``: what happened, amounts by charge type, and where to look."""
+    declarations = report["declarations"]
+    console.print(f"\n[bold]Billing period {report['period']}[/] — demo data in {report['home']}")
+    console.print(
+        f"Files received: {report['files']} (quarantined: {report['quarantined']}); declarations accepted "
+        f"{declarations.get('accepted', 0)}, rejected {declarations.get('rejected', 0)}, "
+        f"duplicate {declarations.get('duplicate', 0)}"
+    )
+    if report["rejected_by_code"]:
+        console.print("Rejections by code: " + ", ".join(f"{c} ×{n}" for c, n in report["rejected_by_code"].items()))
+    table = Table(title="Amounts posted in the period, by charge type (CAD)")
+    table.add_column("charge type")
+    table.add_column("amount", justify="right")
+    for charge, amount in report["charges"].items():
+        table.add_row(charge, amount)
+    console.print(table)
+    close = report["close_period"]
+    statements = close.get("statements", [])
+    console.print(
+        f"Daily notices issued: {report['daily_notices']}. Payments: {report['payments']}. "
+        f"Statements of account: {len(statements)}, dated {close.get('statement_date')}, due {close.get('due_date')}."
+    )
+    differences = close.get("reconciliation", {}).get("differences", [])
+    console.print("Reconciliation: " + ("no differences." if not differences else f"{len(differences)} difference(s)."))
+    console.print(f"Security review: {len(close.get('security_review', []))} importer(s) below the required security.")
+    console.print("\n[bold]Where to look[/]")
+    for what, where in report["outputs"].items():
+        console.print(f"  {what}: {where}")
