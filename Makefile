@@ -27,6 +27,10 @@ test-fast: install
 bench: install
 	$(BIN)/python benchmarks/run_all.py
 
+# A local Airflow with the DAGs and demo data: http://localhost:8080, login admin / admin (docs/operations.md).
+airflow: install
+	$(BIN)/python scripts/airflow_local.py
+
 lint: install
 	$(BIN)/ruff check pipeline dags tests benchmarks
 

@@ -3,12 +3,12 @@
 Runs at 06:00 Eastern on the 18th. Closing computes interest, issues importer and broker statements (dated the
 25th by the use case), the security review and the finance reconciliation. The period comes from the run's
 ``run_after`` (the latest period that ended before that Eastern date), or from the run configuration
-(``{"period": "YYYY-MM"}``) to close or re-close another one; closing is idempotent.
+(``{"period": "YYYY-MM"}``) to close or re-close another one; closing is idempotent. The close acts as of the
+run's ``run_after`` (so a late or repeated run of the 18th acts as of the 18th), or the configuration's
+``as_of``.
 """
 
 from __future__ import annotations
-
-from datetime import UTC, datetime
 
 from airflow.sdk import CronTriggerTimetable, Param, dag, get_current_context, task
 
@@ -20,13 +20,13 @@ from pipeline.orchestration.defaults import CLOSE_PERIOD_CRON, TIMEZONE, default
     dag_display_name="CARM period close",
     description="Interest, statements, security review and reconciliation of the period that ended on the 17th",
     schedule=CronTriggerTimetable(CLOSE_PERIOD_CRON, timezone=TIMEZONE),
-    start_date=datetime(2025, 1, 1, tzinfo=UTC),
     catchup=False,
     max_active_runs=1,
     default_args=default_args(),
     params={
         "period": Param(None, type=["null", "string"], description="Billing period YYYY-MM; empty: the last ended"),
-        "as_of": Param(None, type=["null", "string"], description="Business moment YYYY-MM-DD[THH:MM]; empty: now"),
+        "as_of": Param(None, type=["null", "string"],
+                       description="Business moment YYYY-MM-DD[THH:MM], Eastern; empty: when the run was due"),
     },
     tags=["carm", "billing"],
     doc_md=__doc__,
@@ -37,7 +37,7 @@ def carm_close_period():
         import logging
 
         from pipeline.billing import close_period as close
-        from pipeline.orchestration.dates import checked_as_of, checked_period, period_to_close
+        from pipeline.orchestration.dates import checked_as_of, checked_period, period_to_close, run_moment
         from pipeline.orchestration.faults import task_faults
         from pipeline.orchestration.report import close_lines
         from pipeline.runtime import open_runtime
@@ -45,10 +45,13 @@ def carm_close_period():
         log = logging.getLogger("carm.dags")
         context = get_current_context()
         with task_faults("close period", log):
-            period = checked_period(context["params"].get("period")) or period_to_close(context["dag_run"].run_after)
-            as_of = checked_as_of(context["params"].get("as_of"))
-            log.info("closing period %s (as of %s)", period, as_of or "now")
-            result = close(open_runtime(), period, as_of=as_of).as_json()
+            run_after = context["dag_run"].run_after
+            period = checked_period(context["params"].get("period")) or period_to_close(run_after)
+            as_of = checked_as_of(context["params"].get("as_of")) or run_moment(run_after)
+            log.info("closing period %s as of %s (Eastern)", period, as_of)
+            # PDFs in this process: a "spawn" worker would re-run the task runner's __main__ (Airflow), which
+            # refuses to start in a task, where the metadata database URL is withheld.
+            result = close(open_runtime(), period, as_of=as_of, pdf_workers=1).as_json()
         for line in close_lines(result):
             log.info("%s", line)
         return result

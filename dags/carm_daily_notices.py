@@ -8,8 +8,6 @@ bucket and is rewritten identically.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from airflow.sdk import CronTriggerTimetable, Param, dag, get_current_context, task
 
 from pipeline.orchestration.defaults import NOTICES_CRON, TIMEZONE, default_args
@@ -20,7 +18,6 @@ from pipeline.orchestration.defaults import NOTICES_CRON, TIMEZONE, default_args
     dag_display_name="CARM daily notices",
     description="Daily Notices for the previous day's postings",
     schedule=CronTriggerTimetable(NOTICES_CRON, timezone=TIMEZONE),
-    start_date=datetime(2025, 1, 1, tzinfo=UTC),
     catchup=False,
     max_active_runs=1,
     default_args=default_args(),
@@ -44,7 +41,7 @@ def carm_daily_notices():
         with task_faults("daily notices", log):
             on = checked_date(context["params"].get("date"), "date") or notice_date(context["dag_run"].run_after)
             result = issue(open_runtime(), on).as_json()
-        for line in notices_lines(result, on.isoformat()):
+        for line in notices_lines(result):
             log.info("%s", line)
         return result
 

@@ -7,9 +7,15 @@ happens (billing.md), so a re-run or a retry never applies a payment twice.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
-from airflow.sdk import Asset, AssetOrTimeSchedule, CronTriggerTimetable, Param, dag, get_current_context, task
+from airflow.sdk import (
+    Asset,
+    AssetOrTimeSchedule,
+    CronTriggerTimetable,
+    Param,
+    dag,
+    get_current_context,
+    task,
+)
 
 from pipeline.orchestration.defaults import PAYMENTS_ASSET, PAYMENTS_SWEEP, TIMEZONE, default_args
 
@@ -23,7 +29,6 @@ PAYMENTS_FILES = Asset(name=PAYMENTS_ASSET[0], uri=PAYMENTS_ASSET[1])
     schedule=AssetOrTimeSchedule(
         timetable=CronTriggerTimetable(PAYMENTS_SWEEP, timezone=TIMEZONE), assets=[PAYMENTS_FILES]
     ),
-    start_date=datetime(2025, 1, 1, tzinfo=UTC),
     catchup=False,
     max_active_runs=1,
     default_args=default_args(),

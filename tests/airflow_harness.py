@@ -2,7 +2,7 @@
 
 ``running_airflow(...)`` starts the three long-running components the way a deployment runs them (LocalExecutor,
 PostgreSQL metadata database, the simple auth manager with a known user), waits until the API answers, and yields
-an ``Airflow`` handle that speaks the stable REST API (v2) with a JWT from ``/auth/token``. On exit every
+an ``Airflow`` handle whose ``client`` speaks the stable REST API (v2) with a JWT from ``/auth/token``. On exit every
 component's process group is terminated (then killed). Each component writes its output to
 ``$AIRFLOW_HOME/<component>.log``; ``Airflow.diagnostics()`` gathers those and the task logs for a failure message.
 
@@ -18,21 +18,18 @@ import socket
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.parse
-import urllib.request
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+
+from pipeline.orchestration.airflow_api import FINISHED, AirflowApiError, AirflowClient
 
 ROOT = Path(__file__).resolve().parent.parent
 DAGS_FOLDER = ROOT / "dags"
 AIRFLOW = Path(sys.executable).with_name("airflow")
 USER, PASSWORD = "admin", "admin"
 COMPONENTS = ("scheduler", "dag-processor", "api-server")
-FINISHED = {"success", "failed"}
 
 
 class AirflowError(RuntimeError):
@@ -99,101 +96,29 @@ def airflow_environment(
 
 @dataclass
 class Airflow:
-    """A running Airflow, reached through its REST API."""
+    """A running Airflow: its processes, and its REST API through ``client``."""
 
     home: Path
-    base_url: str
+    client: AirflowClient
     env: dict[str, str]
     processes: dict[str, subprocess.Popen] = field(default_factory=dict)
-    _token: str | None = None
-
-    # --- REST -------------------------------------------------------------------------------------------------
-
-    def token(self) -> str:
-        if self._token is None:
-            answer = self._request("POST", "/auth/token", {"username": USER, "password": PASSWORD}, auth=False)
-            self._token = answer["access_token"]
-        return self._token
-
-    def _request(self, method: str, path: str, body: Any = None, *, auth: bool = True) -> Any:
-        data = None if body is None else json.dumps(body).encode()
-        request = urllib.request.Request(self.base_url + path, data=data, method=method)
-        request.add_header("Content-Type", "application/json")
-        if auth:
-            request.add_header("Authorization", f"Bearer {self.token()}")
-        try:
-            with urllib.request.urlopen(request, timeout=30) as response:
-                text = response.read().decode()
-        except urllib.error.HTTPError as exc:
-            raise AirflowError(f"{method} {path}: HTTP {exc.code} {exc.read().decode(errors='replace')}") from exc
-        if not text:
-            return None
-        try:
-            return json.loads(text)
-        except json.JSONDecodeError:
-            return text
-
-    def api(self, method: str, path: str, body: Any = None) -> Any:
-        return self._request(method, "/api/v2" + path, body)
-
-    def dag_ids(self) -> set[str]:
-        return {dag["dag_id"] for dag in self.api("GET", "/dags?limit=100")["dags"]}
-
-    def import_errors(self) -> list[dict]:
-        return self.api("GET", "/importErrors")["import_errors"]
-
-    def unpause(self, dag_id: str) -> None:
-        self.api("PATCH", f"/dags/{dag_id}", {"is_paused": False})
-
-    def trigger(self, dag_id: str, conf: Mapping[str, Any] | None = None) -> str:
-        run = self.api("POST", f"/dags/{dag_id}/dagRuns", {"logical_date": None, "conf": dict(conf or {})})
-        return run["dag_run_id"]
-
-    def runs(self, dag_id: str) -> list[dict]:
-        return self.api("GET", f"/dags/{dag_id}/dagRuns?limit=100")["dag_runs"]
-
-    def run_state(self, dag_id: str, run_id: str) -> str:
-        return self.api("GET", f"/dags/{dag_id}/dagRuns/{_quote(run_id)}")["state"]
-
-    def task_instances(self, dag_id: str, run_id: str) -> list[dict]:
-        return self.api("GET", f"/dags/{dag_id}/dagRuns/{_quote(run_id)}/taskInstances?limit=1000")[
-            "task_instances"
-        ]
-
-    def task_log(self, dag_id: str, run_id: str, task_id: str, map_index: int = -1, try_number: int = 1) -> str:
-        path = (f"/dags/{dag_id}/dagRuns/{_quote(run_id)}/taskInstances/{task_id}/logs/{try_number}"
-                f"?full_content=true&map_index={map_index}")
-        answer = self.api("GET", path)
-        if isinstance(answer, dict) and isinstance(answer.get("content"), list):
-            lines = []
-            for entry in answer["content"]:
-                if isinstance(entry, dict):
-                    lines.append(" ".join(str(entry.get(k, "")) for k in ("timestamp", "level", "event")).strip())
-                else:
-                    lines.append(str(entry))
-            return "\n".join(lines)
-        return str(answer)
 
     # --- waiting ----------------------------------------------------------------------------------------------
 
     def wait_until_up(self, timeout: float) -> None:
         def answers() -> bool:
             self._check_alive()
-            try:
-                with urllib.request.urlopen(self.base_url + "/api/v2/monitor/health", timeout=5) as response:
-                    return response.status == 200
-            except (OSError, urllib.error.URLError):
-                return False
+            return self.client.healthy()
 
         _poll(answers, timeout, "the API server to answer", self)
 
     def wait_for_dags(self, dag_ids: set[str], timeout: float) -> None:
         def parsed() -> bool:
             self._check_alive()
-            errors = self.import_errors()
+            errors = self.client.import_errors()
             if errors:
                 raise AirflowError("DAG import errors: " + json.dumps(errors, indent=1))
-            return dag_ids <= self.dag_ids()
+            return dag_ids <= self.client.dag_ids()
 
         _poll(parsed, timeout, f"the DAG processor to parse {sorted(dag_ids)}", self)
 
@@ -202,7 +127,7 @@ class Airflow:
 
         def finished() -> bool:
             self._check_alive()
-            state["now"] = self.run_state(dag_id, run_id)
+            state["now"] = self.client.run(dag_id, run_id)["state"]
             return state["now"] in FINISHED
 
         _poll(finished, timeout, f"run {run_id} of {dag_id} to finish", self)
@@ -219,8 +144,8 @@ class Airflow:
         """Every task instance of the run with its state, and the log of each one that did not succeed."""
         parts = [f"run {run_id} of {dag_id}:"]
         try:
-            instances = self.task_instances(dag_id, run_id)
-        except AirflowError as exc:
+            instances = self.client.task_instances(dag_id, run_id)
+        except AirflowApiError as exc:
             return f"{parts[0]} cannot list task instances ({exc})"
         for ti in sorted(instances, key=lambda t: (t["task_id"], t["map_index"])):
             label = ti.get("rendered_map_index") or ti["map_index"]
@@ -228,8 +153,9 @@ class Airflow:
         for ti in instances:
             if ti["state"] not in ("success", "skipped"):
                 try:
-                    log = self.task_log(dag_id, run_id, ti["task_id"], ti["map_index"], max(ti["try_number"], 1))
-                except AirflowError as exc:
+                    log = self.client.task_log(dag_id, run_id, ti["task_id"], map_index=ti["map_index"],
+                                               try_number=max(ti["try_number"], 1))
+                except AirflowApiError as exc:
                     log = f"(no log: {exc})"
                 parts.append(f"--- log of {ti['task_id']}[{ti['map_index']}] ---\n{log[-6000:]}")
         return "\n".join(parts)
@@ -260,10 +186,6 @@ class Airflow:
                 process.wait(timeout=5)
             except subprocess.TimeoutExpired:
                 pass
-
-
-def _quote(run_id: str) -> str:
-    return urllib.parse.quote(run_id, safe="")
 
 
 def _signal_group(process: subprocess.Popen, sig: signal.Signals) -> None:
@@ -305,7 +227,7 @@ def running_airflow(
     # A known password for the known user, so the test (and a person) can log in.
     (home / "passwords.json").write_text(json.dumps({USER: PASSWORD}) + "\n")
     migrate(env, home)
-    airflow = Airflow(home=home, base_url=f"http://127.0.0.1:{port}", env=env)
+    airflow = Airflow(home=home, client=AirflowClient(f"http://127.0.0.1:{port}", USER, PASSWORD), env=env)
     try:
         for name in COMPONENTS:
             args = [str(AIRFLOW), name] + (["--port", str(port), "--host", "127.0.0.1"] if name == "api-server" else [])

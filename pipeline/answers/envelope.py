@@ -18,6 +18,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 
 from pydifact.control import Characters
 
@@ -69,11 +70,17 @@ class AnswerSyntax:
             text = "".join(char for char in decomposed if not unicodedata.combining(char))
         if self.charset == "UNOA":
             text = text.upper()
-        return repertoire_pattern(self.charset, self.characters).sub(SUBSTITUTE, text)
+        return _repertoire(self.charset, self.version).sub(SUBSTITUTE, text)
 
     def preparation_time(self, at: datetime) -> str:
         """UNB S004: date YYMMDD in version 3, CCYYMMDD in version 4, then HHMM (the clock ``at`` is on)."""
         return at.strftime("%Y%m%d:%H%M" if self.version == "4" else "%y%m%d:%H%M")
+
+
+@lru_cache(maxsize=16)
+def _repertoire(charset: str, version: str) -> re.Pattern[str]:
+    # Memoised: ``fit`` runs on every text of every answer (hundreds of thousands an intake run).
+    return repertoire_pattern(charset, AnswerSyntax(charset, version).characters)
 
 
 def answer_syntax(outcome: FileOutcome) -> AnswerSyntax:

@@ -10,8 +10,8 @@ Decisions (billing.md leaves them open):
   (unique source) are written in one transaction with the applications, so a crash leaves all or nothing and a
   reload skips the ids already there. An id seen again with a different importer, amount, time or method is a
   problem (never a second payment).
-- **Posting.** The credit is posted on the payment's effective date (Eastern cut-offs, ``effective_date``), in the
-  billing period that contains that date; the file is archived byte for byte first (``archive/<yyyy>/<mm>/<dd>/
+- **Posting.** The credit is posted on the payment's effective date (Eastern cut-offs, ``effective_date``), with
+  the period of the first statement dated on or after that date (the 25th); the file is archived byte for byte first (``archive/<yyyy>/<mm>/<dd>/
   <sha256>``) and the load recorded in the run log with its hash, which is how the DAG knows a file was loaded.
 - **Applications** are recomputed for the importers concerned (oldest debt first, credits carried forward) and
   stored in ``payment_applications``, a derived table: rows that no longer hold are replaced.
@@ -30,12 +30,12 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, delete, select, tuple_
+from sqlalchemy import Connection, delete, select
 from sqlalchemy.exc import IntegrityError
 
 import pipeline
-from pipeline.billing.accounts import build_accounts, is_ledger_credit, posting_id_of, settle
-from pipeline.billing.calendar import HolidayCalendar, due_date, period_of_release
+from pipeline.billing.accounts import build_accounts, settle
+from pipeline.billing.calendar import HolidayCalendar, due_date, shift_period, statement_date
 from pipeline.billing.ledger_read import payments_frame, posting_frame
 from pipeline.billing.payments import Application, Payment, PaymentProblem, effective_date, parse_payments_csv
 from pipeline.clock import real_now
@@ -120,9 +120,12 @@ class PaymentsBatchSummary:
         }
 
 
-def _period_of_day(day: date) -> str:
-    """The billing period a day falls in (18th of the previous month through the 17th)."""
-    return period_of_release(day, "AB")
+def statement_period_of_day(day: date) -> str:
+    """The period of a payment posting: the first statement dated on or after its effective date (statements
+    are dated the 25th), so a payment received between a period's end and its statement date is on that
+    statement, as "payments received since the previous statement"."""
+    period = f"{day.year:04d}-{day.month:02d}"
+    return period if day <= statement_date(period) else shift_period(period, 1)
 
 
 def load_payments(
@@ -305,7 +308,7 @@ def _insert_payments(
                 "transaction_number": None,
                 "version": None,
                 "declaration_id": None,
-                "period": _period_of_day(effective[payment.payment_id]),
+                "period": statement_period_of_day(effective[payment.payment_id]),
                 "due_date": None,
                 "source": payment.payment_id,
                 "engine_version": pipeline.__version__,
@@ -316,47 +319,40 @@ def _insert_payments(
 
 
 def record_applications(
-    connection: Connection,
-    importers: Iterable[str],
-    calendar: HolidayCalendar,
-    *,
-    postings: Any = None,
-    payments: Any = None,
+    connection: Connection, importers: Iterable[str], calendar: HolidayCalendar
 ) -> dict[str, Application]:
-    """Apply the importers' credits to their debts (oldest first) and make ``payment_applications`` hold
-    exactly the applications of loaded payments. ``postings``/``payments`` are the frames to use when the
-    caller already read them (they must cover these importers' whole ledger). Returns the applications."""
-    from sqlalchemy import insert
-
-    from pipeline.ledger import PaymentApplication
-
+    """Apply the importers' credits to their debts over their whole ledger (oldest first) and make
+    ``payment_applications`` hold exactly the resulting applications of loaded payments."""
     chosen = sorted(set(importers))
     if not chosen:
         return {}
-    if postings is None:
-        postings = posting_frame(connection, importers=chosen)
-    else:
-        postings = postings[postings["importer"].isin(chosen)]
-    if payments is None:
-        payments = payments_frame(connection)
-    accounts = build_accounts(postings, payments, lambda period: due_date(period, calendar))
-    applications = {importer: settle(account, calendar) for importer, account in accounts.items()}
+    postings = posting_frame(connection, importers=chosen)
+    accounts = build_accounts(postings, payments_frame(connection), lambda period: due_date(period, calendar))
+    applications = {importer: settle(account, calendar) for importer, account in accounts.by_importer.items()}
+    store_applications(connection, accounts.posting_allocations(applications), chosen)
+    return applications
 
-    wanted: dict[tuple[str, int], tuple[int, date]] = {}
-    for application in applications.values():
-        for allocation in application.allocations:
-            if is_ledger_credit(allocation.payment_id):
-                continue
-            key = (allocation.payment_id, posting_id_of(allocation.debt_id))
-            cents, on = wanted.get(key, (0, allocation.on))
-            wanted[key] = (cents + allocation.amount_cents, min(on, allocation.on))
+
+def store_applications(
+    connection: Connection,
+    wanted: Mapping[tuple[str, int], tuple[int, date]],
+    importers: Iterable[str] | None,
+) -> int:
+    """Make the recorded applications of ``importers`` (None: every importer) equal ``wanted`` ((payment id,
+    posting id) -> (cents, first day applied)): rows that no longer hold are removed, missing ones inserted
+    (the table is derived from the ledger). Returns the rows changed."""
+    from sqlalchemy import insert
 
     from pipeline.billing.ledger_read import applications_frame
+    from pipeline.ledger import PaymentApplication
 
-    recorded = applications_frame(connection, importers=chosen)
+    recorded = applications_frame(connection, importers=importers)
     have = {
-        (row.payment_id, int(row.posting_id)): (int(row.cents), date.fromisoformat(row.applied_on), int(row.id))
-        for row in recorded.itertuples(index=False)
+        (payment_id, int(posting_id)): (int(cents), date.fromisoformat(str(applied_on)), int(row_id))
+        for row_id, payment_id, posting_id, cents, applied_on in zip(
+            recorded["id"].tolist(), recorded["payment_id"].tolist(), recorded["posting_id"].tolist(),
+            recorded["cents"].tolist(), recorded["applied_on"].tolist(), strict=True,
+        )
     }
     stale = [have[key][2] for key in have if key not in wanted or have[key][:2] != wanted[key]]
     missing = [key for key in wanted if key not in have or have[key][:2] != wanted[key]]
@@ -379,7 +375,7 @@ def record_applications(
                 for payment_id, posting_id in missing
             ],
         )
-    return applications
+    return len(stale) + len(missing)
 
 
 def loaded_payment_files(connection: Connection) -> set[str]:
@@ -412,13 +408,3 @@ def load_payments_from_bucket(runtime: Any, *, as_of: str | datetime | None = No
         summaries.append(load_payments(runtime, data, info.key, as_of=as_of))
         done.add(sha256)
     return PaymentsBatchSummary(tuple(summaries), tuple(skipped))
-
-
-# Re-exported for the close: applied cents per payment id of a set of applications.
-def applied_cents_by_payment(applications: Mapping[str, Application]) -> dict[str, int]:
-    applied: dict[str, int] = {}
-    for application in applications.values():
-        for allocation in application.allocations:
-            if not is_ledger_credit(allocation.payment_id):
-                applied[allocation.payment_id] = applied.get(allocation.payment_id, 0) + allocation.amount_cents
-    return applied

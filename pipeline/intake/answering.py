@@ -21,6 +21,7 @@ from typing import Any
 
 from pipeline.answers import (
     ACCEPTED,
+    REJECTED,
     DeclarationOutcome,
     FileOutcome,
     contrl,
@@ -162,3 +163,14 @@ def render_answers(outcome: FileOutcome, stored: StoredOutcome) -> dict[str, byt
             raise ValueError(f"{outcome.file_name}: a CUSRES reference was issued but the file gets no CUSRES")
         answers[keys.cusres] = data
     return answers
+
+
+def rejection_codes(stored: StoredOutcome) -> dict[str, int]:
+    """Error codes of an answered file, for the logs: its file-level errors once, and each rejected
+    declaration's own errors."""
+    counts: dict[str, int] = {}
+    findings = [f for f in stored.file_findings if not f.is_warning]
+    findings += [f for d in stored.declarations if d.status == REJECTED for f in d.findings if not f.is_warning]
+    for finding in findings:
+        counts[finding.code] = counts.get(finding.code, 0) + 1
+    return counts

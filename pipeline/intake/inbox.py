@@ -85,6 +85,14 @@ def rows_by_id(session: Session, ids: Sequence[int]) -> list[InboxRow]:
     return sorted(found, key=lambda row: row.id)
 
 
+def posted_ids(session: Session, ids: Sequence[int]) -> set[int]:
+    """Those of ``ids`` whose outcome is recorded (by this worker or another)."""
+    found: set[int] = set()
+    for part in chunks(list(ids)):
+        found |= set(session.scalars(select(InboxEntry.id).where(InboxEntry.id.in_(part), InboxEntry.outcome.is_not(None))))
+    return found
+
+
 def claim(session: Session, ids: Sequence[int], now: datetime) -> list[InboxRow]:
     """Count an attempt on every row of ``ids`` that is still eligible, and return those rows by id.
 

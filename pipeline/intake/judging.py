@@ -22,7 +22,7 @@ A file rejected at file level (S codes, A01, A03, S13) answers every declaration
 
 from __future__ import annotations
 
-from collections.abc import Mapping, MutableMapping
+from collections.abc import MutableMapping
 from dataclasses import dataclass, field, replace
 from datetime import date
 
@@ -200,17 +200,3 @@ def judge_file(
     if result.registers_interchange and interchange is not None:
         view.interchanges.setdefault((interchange.sender, interchange.control_reference), file.sha256)
     return result
-
-
-def rejection_codes(judged: JudgedFile) -> Mapping[str, int]:
-    """Error codes of a judged file, for the logs: its file-level errors once, and each rejected declaration's
-    own errors."""
-    counts: dict[str, int] = {}
-    for finding in judged.file_findings:
-        if not finding.is_warning:
-            counts[finding.code] = counts.get(finding.code, 0) + 1
-    for declaration in judged.declarations:
-        if declaration.status == REJECTED:
-            for finding in declaration.findings:
-                counts[finding.code] = counts.get(finding.code, 0) + 1
-    return counts

@@ -10,12 +10,9 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from types import MappingProxyType
 from typing import Any
 
 from pipeline.money import format_cents
-
-_NONE: Mapping[str, int] = MappingProxyType({})
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,7 +37,7 @@ class IntakeSummary:
     already_processed: int = 0  # files whose content (sha256) was processed before: no second answer
     posted_cents: int = 0  # sum of every posting this run made (debits positive, credits negative)
     seconds: float = 0.0
-    rejected_by_code: Mapping[str, int] = field(default_factory=lambda: _NONE)
+    rejected_by_code: Mapping[str, int] = field(default_factory=dict)  # a plain dict: summaries cross processes
     failures: tuple[FileFailure, ...] = ()
     answers: tuple[str, ...] = ()  # keys written in the outbound bucket
 
@@ -85,7 +82,7 @@ class IntakeSummary:
             already_processed=self.already_processed + other.already_processed,
             posted_cents=self.posted_cents + other.posted_cents,
             seconds=self.seconds + other.seconds,
-            rejected_by_code=MappingProxyType(dict(codes)),
+            rejected_by_code=dict(codes),
             failures=self.failures + other.failures,
             answers=self.answers + other.answers,
         )

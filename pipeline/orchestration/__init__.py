@@ -1,12 +1,17 @@
 """What the Airflow DAGs in ``dags/`` need beyond wiring, kept out of the DAG files and free of Airflow.
 
-- ``defaults``: retries, schedules, asset names and batch size: plain constants the DAG files import at parse
-  time (standard library only, so parsing stays cheap).
+- ``defaults``: retries, schedules, asset names, batch size: constants the DAG files import at parse time
+  (standard library only, so parsing stays cheap).
 - ``batches``: inbox ids into numbered batches for dynamic task mapping, and their names in the UI.
-- ``dates``: which day a daily-notice run covers and which period a close-period run closes, from the run's
-  own timestamps (never ``logical_date``, which is None for manual and asset-triggered runs).
+- ``dates``: which day a daily-notice run covers, which period a close-period run closes, and the moment a
+  scheduled run acts at, from the run's ``run_after`` (never ``logical_date``, None for manual and
+  asset-triggered runs); the checks of run configuration values.
 - ``faults``: our fault families turned into Airflow's retry semantics (Airflow is imported lazily there).
-- ``report``: per-run summaries as log lines that operations can read.
+- ``intake_results``: intake summaries through XCom and back, added with ``IntakeSummary.merge``.
+- ``report``: run summaries as log lines operations can read.
+- ``airflow_api``: a small client of Airflow's REST API (tokens, asset events, runs, logs), standard library
+  only: for producers that wake the DAGs up after an upload, ``make airflow`` and the integration test.
 
-Nothing here imports Airflow, pandas, SQLAlchemy, lxml or boto3 at module level.
+Nothing here imports Airflow, pandas, SQLAlchemy, lxml or boto3 at module level (``intake_results`` imports the
+intake package, so it is only imported inside task bodies).
 """

@@ -19,6 +19,14 @@ def eastern_date(moment: datetime) -> date:
     return moment.astimezone(EASTERN).date()
 
 
+def run_moment(run_after: datetime) -> str:
+    """A run's own moment as an ``as_of`` (``YYYY-MM-DDTHH:MM``, Eastern): a scheduled run acts at the time it
+    was due, so running it late, or again, gives the same result as running it on time."""
+    if run_after.tzinfo is None:
+        run_after = run_after.replace(tzinfo=UTC)
+    return run_after.astimezone(EASTERN).strftime("%Y-%m-%dT%H:%M")
+
+
 def notice_date(run_after: datetime) -> date:
     """The day a daily-notice run reports: the Eastern day before the one the run starts in (the run is due
     just after midnight, when the day's postings are complete)."""

@@ -3,6 +3,8 @@ at every parse."""
 
 from __future__ import annotations
 
+import os
+from collections.abc import Mapping
 from datetime import timedelta
 
 #: The time zone of every schedule: CBSA's business clock (billing.md: payment cut-offs, period close).
@@ -31,6 +33,26 @@ def default_args() -> dict:
 #: ``max_map_length`` (1024) and the scheduler's comfort zone (a few hundred mapped instances) even for
 #: tens of thousands of files, while one batch still finishes in seconds to minutes.
 BATCH_SIZE = 50
+BATCH_SIZE_VARIABLE = "CARM_INTAKE_BATCH_SIZE"
+
+
+def intake_batch_size(environ: Mapping[str, str] | None = None) -> int:
+    """Files per intake batch: ``CARM_INTAKE_BATCH_SIZE`` when set (read by the task, not at parse time), else
+    ``BATCH_SIZE``."""
+    text = (os.environ if environ is None else environ).get(BATCH_SIZE_VARIABLE, "").strip()
+    if not text:
+        return BATCH_SIZE
+    if not text.isdigit() or not 1 <= int(text) <= 10_000:
+        from pipeline.errors import ConfigurationError
+
+        raise ConfigurationError(f"{BATCH_SIZE_VARIABLE}={text!r}: expected a whole number from 1 to 10000")
+    return int(text)
+
+
+#: Batches of one run processed at the same time. Intake is safe on concurrent batches (the ledger's unique keys
+#: and compare-and-set updates decide, see pipeline.intake.process); the bound keeps one run from taking every
+#: executor slot.
+BATCH_CONCURRENCY = 4
 
 # Schedules (cron, Eastern time). Intake sweeps the inbound bucket every 5 minutes besides its asset wake-up;
 # notices run after midnight for the day before; the period closes on the 18th, the day after it ends;

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping
+from functools import lru_cache
 from types import MappingProxyType
 from typing import NamedTuple
 
@@ -66,7 +67,13 @@ def repertoire_pattern(charset: str, chars: Characters) -> re.Pattern[str]:
     0x80-0x9F are not part of the repertoire, which catches Windows-1252 text sent as UNOC); UNOY any character
     but controls. The declared service characters are always allowed.
     """
-    service = re.escape(str(chars))
+    return _repertoire_pattern(charset, str(chars))
+
+
+@lru_cache(maxsize=64)
+def _repertoire_pattern(charset: str, service_characters: str) -> re.Pattern[str]:
+    # Memoised: the answer writers ask for the pattern of every text they write (hundreds of thousands a run).
+    service = re.escape(service_characters)
     if charset == "UNOA":
         return re.compile(f"[^{re.escape(LEVEL_A)}{service}]")
     if charset == "UNOB":

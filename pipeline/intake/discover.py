@@ -1,0 +1,121 @@
+"""Discovery: list the inbound bucket and enter every object version in the inbox, once.
+
+An object version is identified by (inbound bucket URL, key, ETag): listing the same bucket twice, or two
+workers listing it at once, enters it once (``INSERT … ON CONFLICT DO NOTHING`` on both dialects); a file
+re-uploaded with other content under the same name is a new version, hence a new entry. Files outside a
+registered sender's folder are quarantined here (``quarantine``). Asset events and sensors are only a wake-up
+signal: the inbox, not the event, says what is still to do (notes/airflow3.md A5).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from pipeline.errors import TransientError
+from pipeline.intake import inbox
+from pipeline.intake.quarantine import quarantine_rows, unregistered_reason
+from pipeline.ledger import InboxEntry, InboxState, load_registry
+from pipeline.storage import layout
+from pipeline.storage.errors import StorageError
+
+log = logging.getLogger(__name__)
+
+if TYPE_CHECKING:
+    from pipeline.runtime import Runtime
+
+
+@dataclass(frozen=True, slots=True)
+class Discovery:
+    pending: list[int]  # inbox ids still to process, in id order
+    new: int  # entries made by this listing
+    quarantined: int
+
+
+def insert_ignoring_duplicates(session: Session, rows: list[dict]) -> int:
+    """Insert inbox rows, skipping any whose (bucket, key, etag) is already there; returns how many were new."""
+    if not rows:
+        return 0
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    statement = insert(InboxEntry.__table__).on_conflict_do_nothing(index_elements=["bucket", "key", "etag"])
+    new = 0
+    for part in inbox.chunks(rows, 500):
+        result = session.connection().execute(statement.returning(InboxEntry.__table__.c.id), list(part))
+        new += len(result.all())
+    return new
+
+
+def _finished_versions(session: Session, bucket: str, listed: list) -> list[str]:
+    """Keys of listed object versions that intake already finished (answered or quarantined): dropped again
+    unchanged, they are not processed again and leave the inbound bucket like the first time."""
+    versions = {(info.key, info.etag) for info in listed}
+    finished: list[str] = []
+    for part in inbox.chunks(sorted({info.key for info in listed})):
+        for key, etag in session.execute(
+            select(InboxEntry.key, InboxEntry.etag).where(
+                InboxEntry.bucket == bucket, InboxEntry.key.in_(part),
+                InboxEntry.state.in_((InboxState.ANSWERED, InboxState.QUARANTINED)),
+            )
+        ):
+            if (key, etag) in versions:
+                finished.append(key)
+    return finished
+
+
+def _remove_finished(inbound, keys: list[str]) -> None:  # noqa: ANN001 - a Store
+    for key in keys:
+        try:
+            inbound.delete(key)
+        except (StorageError, TransientError) as exc:
+            log.warning("finished file %s not removed from the inbound bucket: %s", key, exc)
+
+
+def discover(runtime: Runtime, *, as_of: str | datetime | None = None) -> Discovery:
+    moment = runtime.business_moment(as_of)
+    inbound = runtime.buckets.inbound
+    # Payments files share the inbound bucket but belong to the payments loader: never claimed, never quarantined.
+    listed = [info for info in inbound.list() if not layout.is_payments_key(info.key)]
+    now = datetime.now(UTC)
+    rows = []
+    for info in listed:
+        place = layout.parse_inbound_key(info.key)
+        rows.append({
+            "bucket": inbound.url, "key": info.key, "etag": info.etag, "size": info.size, "sha256": None,
+            "sender_id": place.sender_id if place else None, "state": InboxState.RECEIVED, "attempts": 0,
+            "business_date": moment.date(), "received_at": now, "updated_at": now,
+        })
+    try:
+        with Session(runtime.engine) as session, session.begin():
+            new = insert_ignoring_duplicates(session, rows)
+            registry = load_registry(session)
+            received = inbox.rows_by_id(session, list(session.scalars(
+                select(InboxEntry.id).where(InboxEntry.state == InboxState.RECEIVED, InboxEntry.outcome.is_(None))
+            )))
+            finished = _finished_versions(session, inbound.url, listed)
+        outside = [row for row in received if unregistered_reason(row, registry)]
+        quarantined = quarantine_rows(runtime, outside, registry) if outside else 0
+        _remove_finished(inbound, finished)
+        with Session(runtime.engine) as session:
+            pending = inbox.pending_ids(session)
+    except Exception as exc:
+        from sqlalchemy.exc import SQLAlchemyError
+
+        if isinstance(exc, SQLAlchemyError):
+            raise TransientError(f"ledger database: {exc}") from exc
+        raise
+    return Discovery(pending, new, quarantined)
+
+
+def discover_pending(runtime: Runtime, *, as_of: str | datetime | None = None) -> list[int]:
+    """List the inbound bucket, enter new object versions in the inbox, quarantine what is outside a registered
+    sender's folder, and return the ids of every entry still to process (received, archived, parsed, or failed
+    fewer than ``MAX_ATTEMPTS`` times), in id order."""
+    return discover(runtime, as_of=as_of).pending

@@ -1,0 +1,639 @@
+"""Intake of a batch of inbox entries: archive, parse, judge, assess, post, answer — each file exactly once.
+
+Stages, each finished for the whole batch before the next (so a crash anywhere leaves every file at a stage it
+can resume from; see ``inbox``):
+
+1. **archive** — read each file (inbound bucket, or the archive when it is already there), verify it is the
+   version that was listed, write it byte for byte to ``archive/<yyyy>/<mm>/<dd>/<sha256>`` (the day it was
+   received), then record sha256 and archive key on the inbox rows (state ``archived``).
+2. **parse** — ``pipeline.parsers.read_submission``; pure, so nothing is recorded.
+3. **judge** — ``judging``, with the ledger loaded once for the batch.
+4. **assess** — every accepted declaration of the batch in one ``assess_declarations`` call.
+5. **post** — one database transaction for the batch, one SAVEPOINT per file: the interchange, every
+   declaration version (accepted, rejected, duplicate), the line assessments with their explanation, the
+   postings (``postings``), the answer control references, and last the inbox row's ``outcome``
+   (compare-and-set: ``outcome IS NULL``). A file is posted entirely or not at all; a file that collides with
+   another worker (a unique key of the ledger) is rolled back alone and judged again, with the files after it,
+   against the ledger as it now is.
+6. **answer** — render the answers from the stored outcome (``answering``), write them to
+   ``outbound/<sender>/responses/``, mark the rows ``answered``, and remove the files from the inbound bucket.
+
+Decision (inbound deletion): a file leaves the inbound bucket once it is answered (or quarantined) — the
+archive keeps it byte for byte, replays read the archive, and a provider sees that its drop was taken. It is
+removed only if the object still has the ETag that was processed (listed again just before), so a file
+re-uploaded under the same name in the meantime stays and is processed as a new version. (S3 offers no
+conditional delete through this storage contract; the remaining window is the time between that listing and
+the delete. A versioned inbound bucket closes it.)
+
+Faults: bad content never raises — it ends answered (or quarantined). A store fault on one file is recorded on
+its row (``failed``, ``last_error``; retried by a later run while attempts < ``MAX_ATTEMPTS``) and reported in
+``IntakeSummary.failures``; a database fault raises ``TransientError``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.orm import Session
+
+from pipeline import __version__
+from pipeline.answers import ACCEPTED, DUPLICATE, REJECTED, amounts_from_engine, inbound_syntax_version
+from pipeline.assess import assess_declarations
+from pipeline.assess.result import UnassessableLine
+from pipeline.errors import TerminalError, TransientError
+from pipeline.intake import inbox, records
+from pipeline.intake.answering import (
+    CANCELLATION,
+    StoredDeclaration,
+    StoredOutcome,
+    file_outcome,
+    finding_json,
+    needs_cusres,
+    rejection_codes,
+    render_answers,
+)
+from pipeline.intake.explanations import line_explanations
+from pipeline.intake.inbox import InboxRow
+from pipeline.intake.judging import FileToJudge, JudgedFile, judge_file, transaction_numbers
+from pipeline.intake.postings import OriginalTerms, plan_postings, standing_after
+from pipeline.intake.quarantine import quarantine_rows, unregistered_reason
+from pipeline.intake.summary import FileFailure, IntakeSummary
+from pipeline.ledger import LineAssessment, Posting, load_registry
+from pipeline.ledger.models import DeclarationStatus
+from pipeline.model import Interchange
+from pipeline.money import from_cents
+from pipeline.parsers import ParseResult, read_submission
+from pipeline.storage import ObjectNotFound, layout
+from pipeline.storage.errors import StorageError
+
+if TYPE_CHECKING:
+    from pipeline.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+#: Files per batch: bounds memory (the parsed models of a batch are held until it is answered).
+BATCH_FILES = 250
+#: Threads writing to and reading from the buckets (the work is waiting on fsync or the network).
+IO_THREADS = 16
+#: How many times a batch judges again the files that collided with a concurrent worker.
+MAX_ROUNDS = 3
+ENGINE_VERSION = f"carm-pipeline {__version__}"
+STAGES = ("archived", "parsed", "posted", "answered")
+STATUS_OF = MappingProxyType({
+    ACCEPTED: DeclarationStatus.ACCEPTED, REJECTED: DeclarationStatus.REJECTED, DUPLICATE: DeclarationStatus.DUPLICATE,
+})
+AMOUNT_NAMES = ("vfd", "customs_duty", "surtax", "sima", "excise_duty", "excise_tax", "vft", "gst", "total")
+
+#: Called after each stage with its name (``STAGES``) and the inbox ids that went through it. Tests use it to
+#: interrupt a run at a chosen point; operations may use it for progress.
+StageHook = Callable[[str, Sequence[int]], None]
+
+
+@dataclass(slots=True, eq=False)
+class _File:
+    """One file of the batch as it goes through the stages."""
+
+    row: InboxRow
+    data: bytes | None = None
+    sha256: str | None = None
+    parsed: ParseResult | None = None
+    judged: JudgedFile | None = None
+    stored: StoredOutcome | None = None
+    interchange: Interchange | None = None
+    amounts: dict[int, tuple[dict, dict]] = field(default_factory=dict)  # declaration id → answer amounts
+    posted_cents: int = 0
+    done: bool = False  # failed, or posted by another worker: nothing more to do here
+
+
+@dataclass(slots=True)
+class _Assessed:
+    """The answer amounts, ledger rows and totals of one accepted declaration."""
+
+    line_amounts: dict[int, dict[str, int]]
+    totals: dict[str, int]  # answer charge types
+    engine_totals: dict[str, int]  # engine names
+    lines: list[dict[str, Any]]  # line_assessments rows, without declaration_id
+
+
+def process_batch(
+    runtime: Runtime, inbox_ids: Sequence[int], *, as_of: str | datetime | None = None,
+    after_stage: StageHook | None = None,
+) -> IntakeSummary:
+    """Process inbox entries (ids from ``discover_pending``): every file ends answered, quarantined, or failed
+    with its error recorded. Safe to run concurrently on overlapping ids and to run again after a crash."""
+    started = time.perf_counter()
+    moment = runtime.business_moment(as_of)
+    summary = IntakeSummary()
+    ids = sorted(set(inbox_ids))
+    try:
+        for part in inbox.chunks(ids, BATCH_FILES):
+            summary = summary.merge(_Batch(runtime, moment, after_stage).run(part))
+    except SQLAlchemyError as exc:
+        raise TransientError(f"ledger database {runtime.engine.url.render_as_string()}: {exc}") from exc
+    return summary.timed(time.perf_counter() - started)
+
+
+class _Batch:
+    def __init__(self, runtime: Runtime, moment: datetime, after_stage: StageHook | None) -> None:
+        self.runtime = runtime
+        self.moment = moment
+        self.after_stage = after_stage
+        self.failures: list[FileFailure] = []
+        self.answer_keys: tuple[str, ...] = ()
+
+    # -- helpers ---------------------------------------------------------------------------------------------
+
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+    def stage_done(self, stage: str, files: Sequence[_File]) -> None:
+        if self.after_stage is not None:
+            self.after_stage(stage, [f.row.id for f in files])
+
+    def fail(self, file: _File, error: str, *, retryable: bool) -> None:
+        log.warning("inbox %s (%s): %s", file.row.id, file.row.key, error)
+        with Session(self.runtime.engine) as session, session.begin():
+            inbox.record_failure(session, file.row.id, error, retryable=retryable, now=self.now())
+        self.failures.append(FileFailure(file.row.id, file.row.key, error, retryable))
+        file.done = True
+
+    def io(self, action: Callable[[Any], Any], items: Sequence[Any]) -> list[tuple[Any, BaseException | None]]:
+        """``action`` over ``items`` on the I/O threads: (result, None) or (None, fault) per item, in order."""
+        def guarded(item: Any) -> tuple[Any, BaseException | None]:
+            try:
+                return action(item), None
+            except (StorageError, TransientError, OSError) as exc:
+                return None, exc
+
+        if len(items) <= 1:
+            return [guarded(item) for item in items]
+        with ThreadPoolExecutor(max_workers=min(IO_THREADS, len(items))) as pool:
+            return list(pool.map(guarded, items))
+
+    # -- the stages ------------------------------------------------------------------------------------------
+
+    def run(self, ids: Sequence[int]) -> IntakeSummary:
+        with Session(self.runtime.engine) as session, session.begin():
+            rows = inbox.claim(session, ids, self.now())
+            registry = load_registry(session)
+        outside = [row for row in rows if row.outcome is None and unregistered_reason(row, registry)]
+        quarantined = quarantine_rows(self.runtime, outside, registry) if outside else 0
+        set_aside = {row.id for row in outside}
+        files = [_File(row) for row in rows if row.id not in set_aside]
+        fresh = [f for f in files if f.row.outcome is None]
+        posted_before = [f for f in files if f.row.outcome is not None]
+
+        self.archive(fresh)
+        self.stage_done("archived", fresh)
+        self.parse(fresh)
+        self.stage_done("parsed", fresh)
+        self.judge_assess_post([f for f in fresh if not f.done], registry)
+        self.stage_done("posted", fresh)
+        self.restore(posted_before)
+        answered = self.answer([f for f in files if not f.done and f.stored is not None])
+        return self.summary(answered, quarantined)
+
+    def archive(self, files: list[_File]) -> None:
+        buckets = self.runtime.buckets
+
+        def load(file: _File) -> tuple[bytes, str]:
+            row = file.row
+            if row.archive_key is not None:
+                data = buckets.archive.read(row.archive_key)
+                sha256 = hashlib.sha256(data).hexdigest()
+                if sha256 != row.sha256:
+                    raise TerminalError(f"archive {row.archive_key}: content has sha256 {sha256}, not {row.sha256}")
+                return data, sha256
+            if row.bucket != buckets.inbound.url:
+                raise TerminalError(f"{row.bucket} is no longer the inbound bucket and the file was never archived")
+            data = buckets.inbound.read(row.key)
+            if _plain_md5(row.etag) and hashlib.md5(data, usedforsecurity=False).hexdigest() != row.etag:
+                raise TerminalError(f"{row.key} changed since it was listed (ETag {row.etag}); the new content is "
+                                    "a new inbox entry")
+            sha256 = hashlib.sha256(data).hexdigest()
+            key = layout.archive_key(row.business_date, sha256)
+            if not buckets.archive.exists(key):
+                buckets.archive.write(key, data)
+            return data, sha256
+
+        archived: list[tuple[int, str, str]] = []
+        for file, (result, fault) in zip(files, self.io(load, files), strict=True):
+            if fault is not None:
+                self.fail(file, f"archive: {fault}", retryable=isinstance(fault, TransientError | OSError))
+                continue
+            file.data, file.sha256 = result
+            if file.row.archive_key is None:
+                archived.append((file.row.id, file.sha256, layout.archive_key(file.row.business_date, file.sha256)))
+        with Session(self.runtime.engine) as session, session.begin():
+            inbox.record_archived(session, archived, self.now())
+
+    def parse(self, files: list[_File]) -> None:
+        limit = self.runtime.settings.max_file_bytes
+        for file in files:
+            if file.done:
+                continue
+            try:
+                file.parsed = read_submission(file.data or b"", max_bytes=limit)
+            except Exception as exc:  # noqa: BLE001 - a reader bug must not stop the other files
+                self.fail(file, f"parse: {type(exc).__name__}: {exc}", retryable=True)
+
+    def judge_assess_post(self, files: list[_File], registry: Any) -> None:
+        pending = files
+        for _ in range(MAX_ROUNDS):
+            if not pending:
+                return
+            pending = self.judge_round(pending, registry)
+        for file in pending:
+            self.fail(file, "kept colliding with a concurrent intake; retried by the next run", retryable=True)
+
+    def judge_round(self, files: list[_File], registry: Any) -> list[_File]:
+        """Judge, assess and post ``files``; return those to judge again (they collided with another worker)."""
+        runtime = self.runtime
+        numbers: set[str] = set()
+        references: set[tuple[str, str]] = set()
+        for file in files:
+            numbers |= transaction_numbers(file.parsed)  # type: ignore[arg-type]
+            interchange = file.parsed.interchange  # type: ignore[union-attr]
+            if interchange is not None:
+                references.add((interchange.sender, interchange.control_reference))
+        with Session(runtime.engine) as session, session.begin():
+            view = records.load_view(session, numbers, references, [f.sha256 for f in files if f.sha256])
+            posted_elsewhere = inbox.posted_ids(session, [f.row.id for f in files])
+        judged_files: list[_File] = []
+        for file in files:
+            if file.row.id in posted_elsewhere:
+                file.done = True  # another worker posted it since this one claimed it: the answers are its own
+                continue
+            row = file.row
+            to_judge = FileToJudge(row.id, row.sender_id or "", row.file_name, file.sha256 or "",
+                                   row.business_date, file.data or b"", file.parsed)  # type: ignore[arg-type]
+            try:
+                file.judged = judge_file(to_judge, view, reference=runtime.reference, registry=registry,
+                                         calendar=runtime.calendar)
+            except Exception as exc:  # noqa: BLE001 - a validator bug must not stop the other files
+                self.fail(file, f"judge: {type(exc).__name__}: {exc}", retryable=True)
+                continue
+            judged_files.append(file)
+        assessed = self.assess(judged_files)
+        return self.post([f for f in judged_files if not f.done], assessed)
+
+    def assess(self, files: list[_File]) -> dict[int, _Assessed]:
+        """id() of each accepted declaration (not a cancellation) → its assessment; one engine call."""
+        order = [
+            judged.declaration
+            for file in files
+            for judged in file.judged.accepted  # type: ignore[union-attr]
+            if judged.declaration.function != CANCELLATION
+        ]
+        if not order:
+            return {}
+        try:
+            assessment = assess_declarations(order, self.runtime.reference)
+        except UnassessableLine:
+            return self.assess_one_by_one(files)
+        return _assessed_by_declaration(assessment)
+
+    def assess_one_by_one(self, files: list[_File]) -> dict[int, _Assessed]:
+        """After the batch failed to assess (a line validation let through: a bug), the files that can be."""
+        result: dict[int, _Assessed] = {}
+        for file in files:
+            declarations = [j.declaration for j in file.judged.accepted  # type: ignore[union-attr]
+                            if j.declaration.function != CANCELLATION]
+            if not declarations:
+                continue
+            try:
+                result.update(_assessed_by_declaration(assess_declarations(declarations, self.runtime.reference)))
+            except UnassessableLine as exc:
+                self.fail(file, f"assess: {exc}", retryable=False)
+        return result
+
+    def post(self, files: list[_File], assessed: dict[int, _Assessed]) -> list[_File]:
+        changes = {
+            j.declaration.transaction_number
+            for f in files for j in f.judged.accepted  # type: ignore[union-attr]
+            if j.declaration.function != "9"
+        }
+        # Line assessments and postings hang off the file's new declaration rows and cannot collide with anything:
+        # they are written once for the whole batch, with the files whose savepoint held, in the same transaction.
+        lines: list[dict[str, Any]] = []
+        entries: list[dict[str, Any]] = []
+        retry: list[_File] = []
+        with Session(self.runtime.engine) as session, session.begin():
+            standing = records.load_standing(session, changes)
+            originals = records.load_originals(session, changes)
+            for index, file in enumerate(files):
+                if file.done:
+                    continue
+                try:
+                    with session.begin_nested():
+                        booked = self.post_file(session, file, assessed, standing, originals)
+                except IntegrityError as exc:
+                    log.info("inbox %s collided with a concurrent intake (%s); judging it again",
+                             file.row.id, exc.orig)
+                    retry = files[index:]
+                    break
+                except _PostedElsewhere:
+                    file.done = True  # another worker posted it first: its answers are that worker's
+                    continue
+                standing.update(booked.standing)
+                originals.update(booked.originals)
+                lines += booked.lines
+                entries += booked.postings
+            records.insert_rows(session, LineAssessment, lines)
+            records.insert_rows(session, Posting, entries)
+        return retry
+
+    def post_file(
+        self, session: Session, file: _File, assessed: dict[int, _Assessed],
+        standing: dict[str, dict[str, int]], originals: dict[str, OriginalTerms],
+    ) -> _Booked:
+        """Book one file inside the caller's SAVEPOINT (its line assessments and postings are returned, for the
+        caller to write with the batch's); raises ``_PostedElsewhere`` (rolling the savepoint back) when another
+        worker recorded the file's outcome first."""
+        judged = file.judged
+        assert judged is not None and file.sha256 is not None
+        row, now, sha256 = file.row, self.now(), file.sha256
+        interchange = judged.interchange
+        new_standing: dict[str, dict[str, int]] = {}
+        new_originals: dict[str, OriginalTerms] = {}
+        stored_declarations: list[StoredDeclaration] = []
+        amounts: dict[int, tuple[dict, dict]] = {}
+        line_rows: list[dict[str, Any]] = []
+        posting_rows: list[dict[str, Any]] = []
+        posted_cents = 0
+
+        if judged.duplicate_of is not None:
+            stored = StoredOutcome(judged.syntax, None, self.moment, {}, (), (), duplicate_of=judged.duplicate_of)
+        else:
+            if judged.registers_interchange:
+                assert interchange is not None
+                interchange_id = records.insert_interchange(
+                    session, sender=interchange.sender, control_reference=interchange.control_reference,
+                    sha256=sha256, inbox_id=row.id, syntax=interchange.syntax, accepted_at=self.moment,
+                )
+                declaration_rows = [self.declaration_row(j, interchange_id, row, sha256, now) for j in judged.declarations]
+                plans = []
+                for row_values, judgement in zip(declaration_rows, judged.declarations, strict=True):
+                    if judgement.status != ACCEPTED:
+                        plans.append(None)
+                        continue
+                    declaration = judgement.declaration
+                    number = declaration.transaction_number
+                    result = assessed.get(id(declaration))
+                    current = new_standing.get(number, standing.get(number, {}))
+                    plan = plan_postings(
+                        function=declaration.function, cad_type=declaration.cad_type, release=judgement.release,
+                        accepted_on=row.business_date, totals=result.engine_totals if result else {},
+                        standing=current, original=new_originals.get(number, originals.get(number)),
+                        late=judgement.late, calendar=self.runtime.calendar,
+                    )
+                    row_values.update(period=plan.period, due_date=plan.due_date)
+                    new_standing[number] = standing_after(current, plan.postings)
+                    if declaration.function == "9":
+                        new_originals[number] = plan.terms
+                    plans.append(plan)
+                ids = records.insert_declarations(session, declaration_rows)
+                for declaration_id, judgement, plan in zip(ids, judged.declarations, plans, strict=True):
+                    stored_declarations.append(StoredDeclaration(judgement.status, judgement.findings, declaration_id))
+                    if plan is None:
+                        continue
+                    declaration = judgement.declaration
+                    result = assessed.get(id(declaration))
+                    if result is not None:
+                        amounts[declaration_id] = (result.line_amounts, result.totals)
+                        line_rows += [{**line, "declaration_id": declaration_id} for line in result.lines]
+                    for planned in plan.postings:
+                        posted_cents += planned.cents
+                        posting_rows.append({
+                            "importer_bn15": declaration.importer.id, "posting_date": row.business_date,
+                            "posted_at": now, "kind": planned.kind, "charge_type": planned.charge_type,
+                            "amount": from_cents(planned.cents), "transaction_number": declaration.transaction_number,
+                            "version": declaration.version_number, "declaration_id": declaration_id,
+                            "period": planned.period, "due_date": planned.due_date,
+                            "interest_from": planned.interest_from, "source": sha256,
+                            "engine_version": ENGINE_VERSION,
+                        })
+            else:
+                stored_declarations = [StoredDeclaration(j.status, j.findings, None) for j in judged.declarations]
+            references: dict[str, str] = {}
+            if judged.syntax == "edifact":
+                names = ["contrl"] + (["cusres"] if needs_cusres(interchange, judged.file_findings) else [])
+                sender = (interchange.sender if interchange is not None and interchange.sender else None) or row.sender_id
+                references = dict(zip(names, records.issue_references(session, sender or "", len(names), now),
+                                      strict=True))
+            version = inbound_syntax_version(file.data or b"") if judged.syntax == "edifact" else None
+            stored = StoredOutcome(judged.syntax, version, self.moment, references, judged.file_findings,
+                                   tuple(stored_declarations))
+        if not inbox.record_outcome(session, row.id, stored.as_json(), now):
+            raise _PostedElsewhere(row.id)
+        file.stored, file.interchange, file.amounts, file.posted_cents = stored, interchange, amounts, posted_cents
+        return _Booked(new_standing, new_originals, line_rows, posting_rows)
+
+    def declaration_row(self, judgement: Any, interchange_id: int, row: InboxRow, sha256: str,
+                        now: datetime) -> dict[str, Any]:
+        declaration = judgement.declaration
+        broker = declaration.broker.id if declaration.broker is not None else None
+        accepted = judgement.status == ACCEPTED
+        return {
+            "interchange_id": interchange_id,
+            "message_reference": declaration.message_reference,
+            "transaction_number": declaration.transaction_number,
+            "version": declaration.version_number,
+            "function": declaration.function,
+            "cad_type": declaration.cad_type,
+            "importer_bn15": declaration.importer.id,
+            "broker_bn9": broker[:9] if broker and broker[:9].isdigit() else broker,
+            "release_date": records.release_date_or_none(declaration.release_date),
+            "status": STATUS_OF[judgement.status],
+            "findings": [finding_json(f) for f in judgement.findings],
+            "received_on": row.business_date,
+            "accepted_on": row.business_date if accepted else None,
+            "posted_at": now if accepted else None,
+            "period": None,
+            "due_date": None,
+            "source_sha256": sha256,
+            "created_at": now,
+        }
+
+    def restore(self, files: list[_File]) -> None:
+        """Files posted by an earlier run whose answers were not written: their stored outcome, the model of
+        the archived file and the stored amounts, to render the same answers again."""
+        if not files:
+            return
+        buckets = self.runtime.buckets
+        for file, (data, fault) in zip(files, self.io(lambda f: buckets.archive.read(f.row.archive_key), files),
+                                       strict=True):
+            if fault is not None:
+                self.fail(file, f"read archive: {fault}", retryable=not isinstance(fault, ObjectNotFound))
+                continue
+            file.data = data
+            file.stored = StoredOutcome.from_json(file.row.outcome)  # type: ignore[arg-type]
+            if file.stored.answered:
+                file.interchange = read_submission(data, max_bytes=self.runtime.settings.max_file_bytes).interchange
+        ids = [d.declaration_id for f in files if f.stored for d in f.stored.declarations
+               if d.status == ACCEPTED and d.declaration_id is not None]
+        with Session(self.runtime.engine) as session, session.begin():
+            amounts = records.load_amounts(session, ids)
+        for file in files:
+            if file.stored is not None:
+                file.amounts = {i: amounts[i] for i in (d.declaration_id for d in file.stored.declarations)
+                                if i is not None and i in amounts}
+
+    def answer(self, files: list[_File]) -> list[_File]:
+        """Write the answers of ``files``, mark them answered, take them out of the inbound bucket."""
+        rendered: list[tuple[_File, dict[str, bytes]]] = []
+        for file in files:
+            stored = file.stored
+            assert stored is not None
+            if not stored.answered:
+                rendered.append((file, {}))
+                continue
+            try:
+                outcome = file_outcome(file.row.file_name, file.row.sender_id or "", file.interchange, stored,
+                                       file.amounts)
+                rendered.append((file, render_answers(outcome, stored)))
+            except Exception as exc:  # noqa: BLE001 - an answer-writer bug must not stop the other files
+                self.fail(file, f"answer: {type(exc).__name__}: {exc}", retryable=True)
+        outbound = self.runtime.buckets.outbound
+        writes = [(file, key, data) for file, answers in rendered for key, data in answers.items()]
+        faults = {id(file): fault for (file, _, _), (_, fault) in
+                  zip(writes, self.io(lambda w: outbound.write(w[1], w[2]), writes), strict=True) if fault}
+        answered = []
+        for file, _ in rendered:
+            if id(file) in faults:
+                self.fail(file, f"write answer: {faults[id(file)]}", retryable=True)
+            else:
+                answered.append(file)
+        self.stage_done("answered", answered)
+        with Session(self.runtime.engine) as session, session.begin():
+            inbox.record_answered(session, [f.row.id for f in answered], self.now())
+        self.remove_from_inbound([f.row for f in answered])
+        done = {id(file) for file in answered}
+        self.answer_keys = tuple(key for file, answers in rendered if id(file) in done for key in answers)
+        return answered
+
+    def remove_from_inbound(self, rows: list[InboxRow]) -> None:
+        inbound = self.runtime.buckets.inbound
+        mine = [row for row in rows if row.bucket == inbound.url]
+        if not mine:
+            return
+        current: dict[str, str] = {}
+        try:
+            for folder in sorted({row.key.rpartition("/")[0] for row in mine}):
+                current.update((info.key, info.etag) for info in inbound.list(f"{folder}/" if folder else ""))
+        except (StorageError, TransientError) as exc:
+            log.warning("inbound bucket not listed, answered files left in it: %s", exc)
+            return
+        doomed = [row.key for row in mine if current.get(row.key) == row.etag]
+        for key, (_, fault) in zip(doomed, self.io(inbound.delete, doomed), strict=True):
+            if fault is not None:
+                log.warning("answered file %s not removed from the inbound bucket: %s", key, fault)
+
+    def summary(self, answered: list[_File], quarantined: int) -> IntakeSummary:
+        counts = {ACCEPTED: 0, REJECTED: 0, DUPLICATE: 0}
+        codes: dict[str, int] = {}
+        interchanges = already = posted = 0
+        for file in answered:
+            stored = file.stored
+            assert stored is not None
+            if not stored.answered:
+                already += 1
+                continue
+            posted += file.posted_cents
+            if file.interchange is not None:
+                interchanges += 1
+            for declaration in stored.declarations:
+                counts[declaration.status] += 1
+            for code, count in rejection_codes(stored).items():
+                codes[code] = codes.get(code, 0) + count
+        return IntakeSummary(
+            files=len(answered), interchanges=interchanges, accepted=counts[ACCEPTED], rejected=counts[REJECTED],
+            duplicate=counts[DUPLICATE], quarantined=quarantined, already_processed=already, posted_cents=posted,
+            rejected_by_code=codes, failures=tuple(self.failures),
+            answers=getattr(self, "answer_keys", ()),
+        )
+
+
+def _plain_md5(etag: str) -> bool:
+    """An ETag that is the MD5 of the content (local stores, single-part S3 uploads; not multipart uploads)."""
+    return len(etag) == 32 and all(c in "0123456789abcdef" for c in etag)
+
+
+@dataclass(frozen=True, slots=True)
+class _Booked:
+    """What booking one file changed: the transactions' standing and originals, and its rows to write."""
+
+    standing: dict[str, dict[str, int]]
+    originals: dict[str, OriginalTerms]
+    lines: list[dict[str, Any]]
+    postings: list[dict[str, Any]]
+
+
+class _PostedElsewhere(Exception):
+    """Another worker recorded this file's outcome first: roll back what this attempt wrote."""
+
+
+class _Dollars(dict):
+    """``from_cents`` remembered per amount: most charges of most lines are the same few values (0.00 above all)."""
+
+    def __missing__(self, cents: int) -> Any:
+        value = self[cents] = from_cents(cents)
+        return value
+
+    def __call__(self, cents: int) -> Any:
+        return self[cents]
+
+
+def _assessed_by_declaration(assessment: Any) -> dict[int, _Assessed]:
+    """Answer amounts and ``line_assessments`` rows of every declaration of an assessment, keyed by id()."""
+    lines = assessment.lines
+    columns = {name: lines[name].to_numpy().tolist() for name in AMOUNT_NAMES}
+    numbers = lines["line"].to_numpy().tolist()
+    positions = lines["position"].to_numpy().tolist()
+    classifications = lines["classification"].astype(object).to_numpy().tolist()
+    explanations = line_explanations(assessment)
+    totals = assessment.totals
+    total_columns = {name: totals[name].to_numpy().tolist() for name in AMOUNT_NAMES}
+    starts = np.asarray(assessment.starts).tolist()
+    dollars = _Dollars()
+    result: dict[int, _Assessed] = {}
+    for index, declaration in enumerate(assessment.declarations):
+        line_amounts: dict[int, dict[str, int]] = {}
+        rows: list[dict[str, Any]] = []
+        for r in range(starts[index], starts[index + 1]):
+            amounts = {name: int(columns[name][r]) for name in AMOUNT_NAMES}
+            line_amounts[int(numbers[r])] = amounts_from_engine(amounts)
+            source = declaration.lines[int(positions[r])]
+            rows.append({
+                "line": int(numbers[r]), "classification": str(classifications[r]), "treatment": source.treatment,
+                "origin": source.origin, **{name: dollars(amounts[name]) for name in AMOUNT_NAMES},
+                "explanation": explanations[r],
+            })
+        engine_totals = {name: int(total_columns[name][index]) for name in AMOUNT_NAMES}
+        result[id(declaration)] = _Assessed(
+            dict(sorted(line_amounts.items())), amounts_from_engine(engine_totals), engine_totals, rows,
+        )
+    return result
+
+
+def answer_again(runtime: Runtime, rows: Sequence[InboxRow]) -> tuple[int, tuple[str, ...], tuple[FileFailure, ...]]:
+    """Write the answers of files already posted once more, from their stored outcome (``replay --reanswer``):
+    byte for byte what was first written. Returns (files answered, keys written, failures)."""
+    batch = _Batch(runtime, runtime.business_moment(None), None)
+    files = [_File(row) for row in rows if row.outcome is not None]
+    try:
+        batch.restore(files)
+        answered = batch.answer([f for f in files if not f.done and f.stored is not None and f.stored.answered])
+    except SQLAlchemyError as exc:
+        raise TransientError(f"ledger database: {exc}") from exc
+    return len(answered), batch.answer_keys, tuple(batch.failures)

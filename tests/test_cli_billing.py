@@ -1,0 +1,92 @@
+"""``carm payments``, ``carm notices`` and ``carm close-period`` from the command line: JSON on stdout and
+nothing else, human summaries saying where each output is, exit codes 0 / 1 / 2."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from pipeline.cli import build_app
+from pipeline.ledger import engine_for, upgrade
+from tests.billing_usecase_helpers import LedgerScript, payments_csv
+
+A = "123456782RM0001"
+
+
+@pytest.fixture
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A CARM_HOME with a ledger holding one importer and one CAD of period 2025-06."""
+    for variable in ("CARM_DB_URL", "CARM_INBOUND_URL", "CARM_OUTBOUND_URL", "CARM_ARCHIVE_URL", "CARM_AS_OF",
+                     "CARM_REFDATA_DIR", "CARM_INTEREST_WAIVER_UNTIL"):
+        monkeypatch.delenv(variable, raising=False)
+    monkeypatch.setenv("CARM_HOME", str(tmp_path))
+    url = f"sqlite:///{tmp_path / 'carm.db'}"
+    upgrade(url)
+    engine = engine_for(url)
+    script = LedgerScript(engine)
+    script.importer(A, "Maple Imports Ltd", security="5000.00")
+    script.cad(A, "10207000000401", 1, accepted_on=date(2025, 6, 2), period="2025-06", due=date(2025, 7, 2),
+               postings={"customs_duty": "92.00", "gst": "62.10"}, lines={"customs_duty": "92.00", "gst": "62.10"})
+    engine.dispose()
+    return tmp_path
+
+
+def carm(*args: str):  # noqa: ANN201
+    return CliRunner().invoke(build_app(), list(args))
+
+
+def test_payments_notices_and_close_period_as_json(home: Path) -> None:
+    payments = home / "payments.csv"
+    payments.write_bytes(payments_csv(("P-1", A, "100.00", "2025-06-03T10:00:00-04:00", "eft")))
+    loaded = carm("payments", str(payments), "--json", "--as-of", "2025-06-04")
+    assert loaded.exit_code == 0, loaded.output
+    document = json.loads(loaded.stdout)
+    assert (document["loaded"], document["applied"], document["credit"]) == (1, "100.00", "0.00")
+    assert document["payments"] == [{"payment_id": "P-1", "importer": A, "amount": "100.00", "effective_date": "2025-06-03"}]
+
+    notices = carm("notices", "--date", "2025-06-02", "--json")
+    assert notices.exit_code == 0, notices.output
+    assert json.loads(notices.stdout)["importers"] == [{
+        "importer": A, "key": f"importers/{A}/daily-notices/2025-06-02.xml", "postings": 2, "total": "154.10",
+    }]
+    assert (home / "buckets" / "outbound" / "importers" / A / "daily-notices" / "2025-06-02.xml").is_file()
+
+    closed = carm("close-period", "--period", "2025-06", "--json", "--as-of", "2025-06-25", "--pdf-workers", "1")
+    assert closed.exit_code == 0, closed.output
+    result = json.loads(closed.stdout)
+    assert list(result) == ["period", "start", "end", "statement_date", "due_date", "statements", "security_review",
+                            "reconciliation"]
+    assert (result["start"], result["end"], result["statement_date"], result["due_date"]) == (
+        "2025-05-18", "2025-06-17", "2025-06-25", "2025-07-02"
+    )
+    assert result["statements"][0]["closing_balance"] == "54.10"
+    assert result["security_review"] == [] and result["reconciliation"] == {"differences": []}
+    for ext in ("xml", "csv", "pdf"):
+        assert (home / "buckets" / "outbound" / "importers" / A / "statements" / f"2025-06.{ext}").is_file()
+
+
+def test_human_summaries_say_where_the_outputs_are(home: Path) -> None:
+    closed = carm("close-period", "--period", "2025-06", "--as-of", "2025-06-25", "--pdf-workers", "1")
+    assert closed.exit_code == 0, closed.output
+    assert "statements/2025-06.xml | .csv | .pdf" in closed.stdout
+    assert "finance/2025-06/reconciliation.csv | .html" in closed.stdout and "No differences" in closed.stdout
+    again = carm("close-period", "--period", "2025-06", "--as-of", "2025-07-01", "--pdf-workers", "1")
+    assert "already closed" in again.stdout
+    quiet = carm("notices", "--date", "2025-06-14")
+    assert quiet.exit_code == 0 and "no daily notice" in quiet.stdout
+
+
+def test_exit_codes(home: Path) -> None:
+    bad = home / "bad.csv"
+    bad.write_bytes(payments_csv(("P-1", A, "1.00", "2025-06-03T10:00:00-04:00", "eft"),
+                                 ("P-2", A, "lots", "2025-06-03T10:00:00-04:00", "eft")))
+    partly = carm("payments", str(bad), "--as-of", "2025-06-04")
+    assert partly.exit_code == 1 and "row 3, column amount" in partly.stdout
+    assert carm("payments", str(home / "missing.csv")).exit_code == 2
+    assert carm("close-period", "--period", "2025-13", "--as-of", "2025-06-25").exit_code == 2
+    assert carm("close-period", "--period", "2025-06", "--as-of", "2025-06-10").exit_code == 2
+    assert carm("notices", "--date", "June 2").exit_code == 2
