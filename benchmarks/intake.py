@@ -15,6 +15,8 @@ Target on the project's 2-core machine: 10,000 CADs in at most 30 s.
 from __future__ import annotations
 
 import argparse
+import os
+import resource
 import shutil
 import sys
 import tempfile
@@ -45,6 +47,12 @@ def fresh_postgres_database(server_url: str):  # noqa: ANN201
     finally:
         with psycopg.connect(admin.render_as_string(hide_password=False), autocommit=True) as connection:
             connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')  # type: ignore[arg-type]
+
+
+def _cpu_seconds() -> float:
+    """CPU time of this process and of its finished worker processes."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
 def run(cads: int, db: str | None, workers: int | None, providers: int, seed: int) -> int:
@@ -80,9 +88,12 @@ def run(cads: int, db: str | None, workers: int | None, providers: int, seed: in
         print(f"generated {len(batch.files):,} files ({size / 1e6:.1f} MB, {batch.declaration_count:,} CADs, "
               f"{providers} providers) in {generated:.1f} s (not timed)", flush=True)
 
+        load = os.getloadavg()[0]  # other work on the machine slows the run: say how busy it was
+        cpu_before = _cpu_seconds()
         started = time.perf_counter()
         summary = run_intake(runtime, as_of="2025-05-05T18:00", workers=workers)
         seconds = time.perf_counter() - started
+        cpu = _cpu_seconds() - cpu_before
 
         with Session(runtime.engine) as session:
             lines = session.scalar(select(func.count()).select_from(LineAssessment))
@@ -93,7 +104,8 @@ def run(cads: int, db: str | None, workers: int | None, providers: int, seed: in
         backend = runtime.engine.dialect.name
         print(f"intake on {backend} ({workers or 'auto'} workers): {summary.files:,} files, {declarations:,} CADs, "
               f"{lines:,} lines, {seconds:.1f} s, {declarations / seconds:,.0f} CADs/s; posted {summary.posted_total}; "
-              f"{answered:,} answer files, {archived:,} archived")
+              f"{answered:,} answer files, {archived:,} archived; {cpu:.1f} CPU-s (load average before: "
+              f"{load:.1f})")
         ok = (declarations == batch.declaration_count and summary.files == len(batch.files) and summary.failed == 0
               and archived == len(batch.files))
         if not ok:

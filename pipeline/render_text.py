@@ -69,13 +69,20 @@ def print_demo(console: Console, report: Mapping[str, Any]) -> None:
     table.add_column("charge type")
     table.add_column("amount", justify="right")
     for charge, amount in report["charges"].items():
-        table.add_row(charge, amount)
+        if charge not in ("payment", "interest", "penalty"):
+            table.add_row(charge.replace("_", " "), amount)
     console.print(table)
     close = report["close_period"]
     statements = close.get("statements", [])
+    payments = report["payments"]
+    console.print(f"Daily notices issued: {report['daily_notices']}.")
     console.print(
-        f"Daily notices issued: {report['daily_notices']}. Payments: {report['payments']}. "
-        f"Statements of account: {len(statements)}, dated {close.get('statement_date')}, due {close.get('due_date')}."
+        f"Payments: {payments.get('loaded', 0)} loaded from {payments.get('file')} ({payments.get('amount')}), "
+        f"applied {payments.get('applied')}, credit carried forward {payments.get('credit')}."
+    )
+    console.print(
+        f"Statements of account: {len(statements)} (XML, CSV and PDF), dated {close.get('statement_date')}, "
+        f"due {close.get('due_date')}."
     )
     differences = close.get("reconciliation", {}).get("differences", [])
     console.print("Reconciliation: " + ("no differences." if not differences else f"{len(differences)} difference(s)."))

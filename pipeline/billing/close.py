@@ -100,6 +100,7 @@ class CloseSummary:
     pdf_workers: int = 0
     skipped_brokers: tuple[str, ...] = ()
     timings: Mapping[str, float] = field(default_factory=dict)
+    book: StatementBook | None = field(default=None, repr=False)  # the statements' postings (for renderers)
 
     @property
     def pdf_rate(self) -> float:
@@ -457,6 +458,7 @@ def _close_period(
         pdf_workers=workers,
         skipped_brokers=tuple(skipped),
         timings=timings,
+        book=book,
     )
 
 
