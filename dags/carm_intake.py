@@ -61,7 +61,7 @@ def carm_intake():
     def discover_inbound_files() -> list[dict]:
         import logging
 
-        from pipeline.intake import discover
+        from pipeline.intake import discover, sender_groups
         from pipeline.orchestration.batches import plan_batches
         from pipeline.orchestration.dates import checked_as_of
         from pipeline.orchestration.defaults import intake_batch_size
@@ -76,7 +76,7 @@ def carm_intake():
             size = intake_batch_size()
             runtime = open_runtime()
             found = discover(runtime, as_of=as_of)
-            batches = plan_batches(found.pending, size)
+            batches = plan_batches(sender_groups(runtime, found.pending), size)
         log.info("%s", discovery_line(runtime.settings.inbound_url, found.new, found.quarantined,
                                       len(found.pending), len(batches), size, as_of))
         context["ti"].xcom_push(key=QUARANTINED, value=found.quarantined)

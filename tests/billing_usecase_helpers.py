@@ -102,6 +102,7 @@ class LedgerScript:
         broker: str | None = None,
         function: str | None = None,
         posting_due: date | None = None,
+        interest_from: date | None = None,
     ) -> list[int]:
         """One accepted CAD version: its declaration row, one line assessment holding the version's full amounts
         (``lines``; none for a cancellation) and one posting per charge type of ``postings`` (the difference
@@ -134,7 +135,7 @@ class LedgerScript:
                     importer_bn15=importer, posting_date=accepted_on, posted_at=NOW, kind=PostingKind(kind),
                     charge_type=ChargeType(charge), amount=money(amount), transaction_number=transaction,
                     version=version, declaration_id=declaration.id, period=period,
-                    due_date=posting_due or due, source=sha, engine_version="test",
+                    due_date=posting_due or due, source=sha, engine_version="test", interest_from=interest_from,
                 )
                 session.add(posting)
                 session.flush()

@@ -9,6 +9,7 @@ from datetime import date
 from decimal import Decimal, localcontext
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -123,6 +124,47 @@ def test_a_period_cannot_close_before_it_ends_nor_after_a_later_one(ledger) -> N
         close_period(runtime, "2025-06", as_of="2025-07-25", pdf_workers=1)
     with pytest.raises(TerminalError, match="not a billing period"):
         close_period(runtime, "2025-13", as_of="2025-07-25", pdf_workers=1)
+
+
+def test_changes_to_an_earlier_period_are_corrections_on_time_and_adjustments_late(ledger) -> None:  # noqa: ANN001
+    runtime, script = ledger
+    june = dict(period="2025-06", due=date(2025, 7, 2))
+    for txn in ("10207000000501", "10207000000502", "10207000000503"):
+        script.cad(A, txn, 1, accepted_on=date(2025, 6, 2), **june, postings={"customs_duty": "100.00"},
+                   lines={"customs_duty": "100.00"})
+    close_period(runtime, "2025-06", as_of="2025-06-25", pdf_workers=1)
+    # After the June statement: one correction on time (by 07-02, still period 2025-06), one cancellation on
+    # time, one cancellation late (07-10: booked in period 2025-07, due with it), and a new July CAD.
+    script.cad(A, "10207000000501", 2, accepted_on=date(2025, 6, 30), **june, kind="correction",
+               postings={"customs_duty": "-10.00"}, lines={"customs_duty": "90.00"})
+    script.cad(A, "10207000000502", 2, accepted_on=date(2025, 7, 2), **june, kind="cancellation",
+               postings={"customs_duty": "-100.00"})
+    script.cad(A, "10207000000503", 2, accepted_on=date(2025, 7, 10), period="2025-07", due=date(2025, 7, 31),
+               kind="cancellation", postings={"customs_duty": "-100.00"})
+    script.cad(A, "10207000000504", 1, accepted_on=date(2025, 7, 3), period="2025-07", due=date(2025, 7, 31),
+               postings={"customs_duty": "50.00"}, lines={"customs_duty": "50.00"})
+    (statement,) = close_period(runtime, "2025-07", as_of="2025-07-25", pdf_workers=1).as_json()["statements"]
+    # 300.00 - 10.00 - 100.00 (corrections) + 50.00 (charges) - 100.00 (adjustment) = 140.00
+    assert (statement["previous_balance"], statement["corrections"], statement["charges"]["customs_duty"],
+            statement["adjustments"], statement["closing_balance"]) == ("300.00", "-110.00", "50.00", "-100.00", "140.00")
+
+
+def test_an_adjustment_without_a_recorded_interest_start_bears_interest_from_the_original_due_date() -> None:
+    from pipeline.billing.accounts import build_accounts
+    from pipeline.billing.ledger_read import POSTING_COLUMNS
+
+    def row(posting_id: int, kind: str, cents: int, posting_date: str, period: str, due: str, start: str | None):
+        return (posting_id, A, posting_date, kind, "customs_duty", cents, "10207000000601", 1, 1, period, due,
+                "test", start)
+
+    frame = pd.DataFrame([
+        row(1, "assessment", 10_000, "2026-02-02", "2026-02", "2026-03-03", None),
+        row(2, "adjustment", 4_000, "2026-03-10", "2026-03", "2026-03-31", None),  # derived: 2026-03-04
+        row(3, "adjustment", 1_000, "2026-03-11", "2026-03", "2026-03-31", "2026-03-05"),  # as recorded
+    ], columns=list(POSTING_COLUMNS), dtype=object).astype({"id": "int64", "cents": "int64"})
+    accounts = build_accounts(frame, pd.DataFrame(columns=["payment_id", "received_at", "method"]), lambda p: date(2026, 1, 1))
+    starts = {debt.debt_id: debt.interest_start for debt in accounts.by_importer[A].debts}
+    assert starts == {"000000000001": date(2026, 3, 4), "000000000002": date(2026, 3, 4), "000000000003": date(2026, 3, 5)}
 
 
 @settings(max_examples=200, deadline=None)

@@ -11,8 +11,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from pipeline.billing import load_payments, load_payments_from_bucket
-from pipeline.billing import payments_load
+from pipeline.billing import load_payments, load_payments_from_bucket, payments_load
 from pipeline.ledger import Payment, PaymentApplication, Posting, PostingKind
 from pipeline.storage import layout
 from tests.billing_usecase_helpers import LedgerScript, make_runtime, payments_csv

@@ -33,25 +33,45 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 @settings(max_examples=100, deadline=None)
-@given(ids=st.lists(st.integers(1, 10**6), unique=True, max_size=300), size=st.integers(1, 60))
-def test_batches_keep_every_id_once_in_order_and_respect_the_size(ids: list[int], size: int) -> None:
-    batches = plan_batches(ids, size)
-    assert [i for b in batches for i in b["inbox_ids"]] == ids
-    assert all(1 <= len(b["inbox_ids"]) <= size for b in batches)
+@given(
+    groups=st.lists(st.lists(st.integers(1, 10**6), min_size=1, max_size=80), max_size=12).map(
+        lambda groups: _distinct(groups)
+    ),
+    size=st.integers(1, 60),
+)
+def test_batches_keep_every_id_once_and_never_split_a_sender(groups: list[list[int]], size: int) -> None:
+    batches = plan_batches(groups, size)
+    assert [i for b in batches for i in b["inbox_ids"]] == [i for g in groups for i in g]
+    for group in groups:
+        (holder,) = [b for b in batches if group[0] in b["inbox_ids"]]
+        assert set(group) <= set(holder["inbox_ids"])  # a sender's files travel together
+    for batch in batches:
+        whole_groups = [g for g in groups if g[0] in batch["inbox_ids"]]
+        assert len(batch["inbox_ids"]) <= size or len(whole_groups) == 1  # only a large sender exceeds the size
     assert [b["number"] for b in batches] == list(range(1, len(batches) + 1))
     assert all(b["of"] == len(batches) for b in batches)
-    assert len(batches) == -(-len(ids) // size)
     json.dumps(batches)  # they travel through XCom
+
+
+def _distinct(groups: list[list[int]]) -> list[list[int]]:
+    seen: set[int] = set()
+    out = []
+    for group in groups:
+        kept = [i for i in dict.fromkeys(group) if i not in seen]
+        seen.update(kept)
+        if kept:
+            out.append(kept)
+    return out
 
 
 def test_no_pending_file_means_no_batch_and_the_mapped_task_is_skipped() -> None:
     assert plan_batches([], 50) == []
     with pytest.raises(ValueError):
-        plan_batches([1], 0)
+        plan_batches([[1]], 0)
 
 
 def test_a_batch_is_named_after_its_place_and_files() -> None:
-    first, second = plan_batches([7, 8, 9, 12], 3)
+    first, second = plan_batches([[7, 8, 9], [12]], 3)
     assert batch_label(first) == "batch 1/2: 3 files (inbox 7…9)"
     assert batch_label(second) == "batch 2/2: 1 file (inbox 12)"
 

@@ -3,8 +3,9 @@
 The rule (our reading of billing.md "Payments", written down because the spec leaves the details open):
 
 - every debit posting (an assessment, a correction or adjustment that raises a transaction, interest, a
-  penalty) is a debt, due on its due date; an adjustment bears interest from the day after the *original* due
-  date of its transaction (Customs Act s. 32.2(3)), i.e. the due date of the transaction's assessment;
+  penalty) is a debt, due on its due date, bearing interest from the day after it — or from the posting's
+  ``interest_from``: an adjustment bears interest from the day after the *original* due date of its transaction
+  (Customs Act s. 32.2(3)); where a ledger did not record it, it is taken from the transaction's assessment;
 - a credit posting that is not a payment (a correction, adjustment or cancellation lowering a transaction) first
   takes back what that transaction has posted before it for the same charge type, newest debit first, as if
   that amount had never been owed (a cancelled or corrected amount bears no interest); what is left over, and every
@@ -230,9 +231,13 @@ def build_accounts(
     missing = pd.isna(due)
     if missing.any():
         due[missing] = [due_of_period(period).isoformat() for period in debits["period"].to_numpy()[missing]]
-    interest_from = np.full(len(debits), "", dtype=object)
-    adjusted_mask = (debits["kind"].to_numpy() == "adjustment") & debits["transaction_number"].notna().to_numpy()
-    if adjusted_mask.any():
+    recorded_from = debits["interest_from"].to_numpy(dtype=object)
+    interest_from = np.where(pd.isna(recorded_from), "", recorded_from).astype(object)
+    adjusted_mask = (
+        (debits["kind"].to_numpy() == "adjustment") & debits["transaction_number"].notna().to_numpy()
+        & (interest_from == "")
+    )
+    if adjusted_mask.any():  # a ledger that did not record interest_from: derived from the original due date
         adjusted = debits[adjusted_mask]
         assessed = postings[
             (kinds == "assessment") & postings["due_date"].notna().to_numpy()

@@ -23,11 +23,10 @@ from __future__ import annotations
 
 import gc
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -39,17 +38,18 @@ import pipeline
 from pipeline.billing.accounts import Account, account_interest, build_accounts, debt_id, settle
 from pipeline.billing.calendar import due_date, parse_period, period_bounds, shift_period, statement_date
 from pipeline.billing.interest import DEFAULT_WAIVER_UNTIL, late_payment_penalty
-from pipeline.billing.payments import Application, Debt
 from pipeline.billing.ledger_read import (
     append_postings,
     applications_frame,
     cents_sql,
     declarations_frame,
+    fetch,
     line_totals_frame,
     max_posting_id,
     payments_frame,
     posting_frame,
 )
+from pipeline.billing.payments import Application, Debt
 from pipeline.billing.payments_load import store_applications
 from pipeline.billing.reconcile import Reconciliation, reconcile
 from pipeline.billing.render_csv import posting_csv_rows, statement_csv
@@ -128,6 +128,35 @@ class CloseSummary:
             ],
             "reconciliation": self.reconciliation.as_json(),
         }
+
+
+@dataclass(frozen=True)
+class _Facts:
+    """What a close read from the ledger, besides the statements, for its outputs and reconciliation."""
+
+    frame: pd.DataFrame  # every posting up to the high-water mark
+    payments: pd.DataFrame
+    applications: Mapping[str, Application]
+    previous_record: Mapping[str, Any] | None
+    recomputed_previous: Mapping[str, int]
+    database_totals: Mapping[str, int]
+    declarations: pd.DataFrame
+    line_totals: pd.DataFrame
+    recorded: pd.DataFrame  # payment applications as recorded, of postings up to the high-water mark
+    names: Mapping[str, str]
+    broker_names: Mapping[str, str]
+
+
+@dataclass(frozen=True)
+class _Written:
+    statement_keys: list[str]
+    broker_keys: list[str]
+    skipped_brokers: list[str]
+    reconciliation: Reconciliation
+    finance_keys: list[str]
+    pdf_count: int = 0
+    pdf_seconds: float = 0.0
+    pdf_workers: int = 0
 
 
 class _Outputs:
@@ -244,26 +273,32 @@ def _post(
     )
 
 
-def _security(
-    postings: pd.DataFrame, period: str, registry: pd.DataFrame
-) -> tuple[ReviewRow, ...]:
-    """The RPP review: each RPP importer's posted security against 50 % of its highest period of duties and
-    taxes (every assessed charge type) over the last 12 periods up to this one."""
+def _security_totals(connection: Connection, high_water_mark: int, period: str) -> dict[str, list[int]]:
+    """Each importer's total of duties and taxes (every assessed charge type) per period, for the 12 periods up
+    to ``period``, oldest first — summed by the database."""
     first = shift_period(period, -(SECURITY_PERIODS - 1))
-    charged = postings[
-        postings["kind"].isin(_CHARGE_KINDS)
-        & postings["charge_type"].isin(CHARGE_TYPES)
-        & (postings["period"] >= first)
-        & (postings["period"] <= period)
-    ]
-    totals = charged.groupby(["importer", "period"])["cents"].sum()
-    by_importer: dict[str, list[int]] = {}
-    for (importer, _period), cents in totals.items():  # sorted by period within an importer
-        by_importer.setdefault(importer, []).append(int(cents))
+    kinds = ", ".join(f"'{kind}'" for kind in _CHARGE_KINDS)
+    charges = ", ".join(f"'{charge}'" for charge in CHARGE_TYPES)
+    sql = (
+        f"SELECT importer_bn15, period, SUM({cents_sql('amount', connection)}) FROM postings "
+        f"WHERE id <= :hwm AND kind IN ({kinds}) AND charge_type IN ({charges}) "
+        "AND period >= :first AND period <= :period GROUP BY importer_bn15, period ORDER BY importer_bn15, period"
+    )
+    totals: dict[str, list[int]] = {}
+    for importer, _period, cents in fetch(connection, sql, {"hwm": high_water_mark, "first": first, "period": period}):
+        totals.setdefault(importer, []).append(int(cents))
+    return totals
+
+
+def _security(totals: Mapping[str, list[int]], registry: pd.DataFrame) -> tuple[ReviewRow, ...]:
+    """The RPP review: each RPP importer's posted security against 50 % of its highest period of duties and
+    taxes over the last 12 periods up to this one."""
     return tuple(
         security_review(
-            (row.bn15, int(row.security_cents), bool(row.rpp), by_importer.get(row.bn15, []))
-            for row in registry.itertuples(index=False)
+            (bn15, int(security), bool(rpp), totals.get(bn15, []))
+            for bn15, security, rpp in zip(
+                registry["bn15"].tolist(), registry["security_cents"].tolist(), registry["rpp"].tolist(), strict=True
+            )
         )
     )
 
@@ -420,56 +455,59 @@ def _close_period(
         line_totals = line_totals_frame(connection)
         recorded = applications_frame(connection)
         broker_names = dict(connection.execute(text("SELECT bn9, name FROM brokers")).all())
+        security_totals = _security_totals(connection, window.high_water_mark, period)
         lap("reconciliation reads")
 
     hwm = window.high_water_mark
     recorded = recorded[recorded["posting_id"] <= hwm]
     posted_ids = set(frame.loc[frame["kind"] == "payment", "source"])
     recorded = recorded[recorded["payment_id"].isin(posted_ids)]
-    review = _security(frame, period, registry)
+    review = _security(security_totals, registry)
     lap("security review")
 
+    facts = _Facts(
+        frame, payments, applications, previous_record, recomputed_previous, database_totals, declarations,
+        line_totals, recorded, names, broker_names,
+    )
     outbound = runtime.buckets.outbound
     writer = _Outputs(outbound)
     try:
-        summary_parts = _write_outputs(
-            writer, book, frame, declarations, broker_names, names, review, database_totals, previous_record,
-            recomputed_previous, line_totals, payments, recorded, applications, pdfs, pdf_workers, lap,
-        )
+        written = _write_outputs(writer, book, facts, review, pdfs, pdf_workers, lap)
     finally:
         writer.finish()
     lap("waiting for writes")
-    (statement_keys, broker_keys, skipped, reconciliation, finance_keys, pdf_count, pdf_seconds, workers) = summary_parts
 
     return CloseSummary(
         window=window,
         statements=tuple(statements),
         security_review=review,
-        reconciliation=reconciliation,
+        reconciliation=written.reconciliation,
         already_closed=already_closed,
         interest_cents=interest,
         penalty_cents=penalties,
-        statement_keys=tuple(statement_keys),
-        broker_keys=tuple(broker_keys),
-        finance_keys=tuple(finance_keys),
+        statement_keys=tuple(written.statement_keys),
+        broker_keys=tuple(written.broker_keys),
+        finance_keys=tuple(written.finance_keys),
         outbound_url=outbound.url,
-        pdf_count=pdf_count,
-        pdf_seconds=pdf_seconds,
-        pdf_workers=workers,
-        skipped_brokers=tuple(skipped),
+        pdf_count=written.pdf_count,
+        pdf_seconds=written.pdf_seconds,
+        pdf_workers=written.pdf_workers,
+        skipped_brokers=tuple(written.skipped_brokers),
         timings=timings,
         book=book,
     )
 
 
 def _write_outputs(
-    writer: _Outputs, book: StatementBook, frame: pd.DataFrame, declarations: pd.DataFrame,
-    broker_names: Mapping[str, str], names: Mapping[str, str], review: tuple[ReviewRow, ...],
-    database_totals: Mapping[str, int], previous_record: Mapping[str, Any] | None,
-    recomputed_previous: Mapping[str, int], line_totals: pd.DataFrame, payments: pd.DataFrame,
-    recorded: pd.DataFrame, applications: Mapping[str, Application], pdfs: bool, pdf_workers: int, lap: Any,
-) -> tuple:
-    """Render and write every output of a close; returns what the summary reports."""
+    writer: _Outputs,
+    book: StatementBook,
+    facts: _Facts,
+    review: tuple[ReviewRow, ...],
+    pdfs: bool,
+    pdf_workers: int,
+    lap: Any,
+) -> _Written:
+    """Render and write every output of a close."""
     window = book.window
     period = window.period
     amounts = amounts_of(book.rows)
@@ -491,14 +529,18 @@ def _write_outputs(
     del csv_rows
     lap("statement xml and csv")
 
-    broker_keys, skipped = _broker_statements(writer, book, elements, frame, declarations, broker_names)
+    broker_keys, skipped = _broker_statements(
+        writer, book, elements, facts.frame, facts.declarations, facts.broker_names
+    )
     del elements
     lap("broker statements")
 
+    previous_recorded = facts.previous_record
     reconciliation = reconcile(
-        book, frame, database_totals,
-        None if previous_record is None else {k: int(v) for k, v in previous_record.get("closings", {}).items()},
-        recomputed_previous, declarations, line_totals, payments, recorded, applications, documents,
+        book, facts.frame, facts.database_totals,
+        None if previous_recorded is None else {k: int(v) for k, v in previous_recorded.get("closings", {}).items()},
+        facts.recomputed_previous, facts.declarations, facts.line_totals, facts.payments, facts.recorded,
+        facts.applications, documents,
     )
     finance_keys = [
         layout.finance_key(period, RECONCILIATION_CSV),
@@ -507,20 +549,19 @@ def _write_outputs(
     ]
     writer.write(finance_keys[0], reconciliation_csv(reconciliation))
     writer.write(finance_keys[1], reconciliation_html(reconciliation, review, len(book.statements), len(broker_keys)))
-    writer.write(finance_keys[2], security_review_csv(review, names))
+    writer.write(finance_keys[2], security_review_csv(review, facts.names))
     lap("reconciliation")
+    written = _Written(statement_keys, broker_keys, skipped, reconciliation, finance_keys)
 
-    pdf_count, pdf_seconds, workers = 0, 0.0, 0
     if pdfs and book.statements:
         batch = render_pdfs([book.with_lines(statement) for statement in book.statements], pdf_workers)
         for statement, document in zip(book.statements, batch.documents, strict=True):
             key = layout.statement_key(statement.importer, period, "pdf")
             writer.write(key, document)
             statement_keys.append(key)
-        pdf_count, pdf_seconds, workers = len(batch.documents), batch.seconds, batch.workers
+        written = replace(written, pdf_count=len(batch.documents), pdf_seconds=batch.seconds, pdf_workers=batch.workers)
         lap("pdf")
-
-    return (statement_keys, broker_keys, skipped, reconciliation, finance_keys, pdf_count, pdf_seconds, workers)
+    return written
 
 
 def _add_debts(

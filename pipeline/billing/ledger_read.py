@@ -34,7 +34,7 @@ __all__ = [
 #: The columns of :func:`posting_frame`, in order.
 POSTING_COLUMNS = (
     "id", "importer", "posting_date", "kind", "charge_type", "cents", "transaction_number", "version",
-    "declaration_id", "period", "due_date", "source",
+    "declaration_id", "period", "due_date", "source", "interest_from",
 )
 CHARGE_COLUMNS = ("customs_duty", "surtax", "sima", "excise_duty", "excise_tax", "gst")
 
@@ -113,7 +113,8 @@ def posting_frame(
     sql = (
         f"SELECT id, importer_bn15, {date_sql('posting_date', connection)}, kind, charge_type, "
         f"{cents_sql('amount', connection)}, transaction_number, version, declaration_id, period, "
-        f"{date_sql('due_date', connection)}, source FROM postings WHERE {' AND '.join(where)} "
+        f"{date_sql('due_date', connection)}, source, {date_sql('interest_from', connection)} FROM postings "
+        f"WHERE {' AND '.join(where)} "
         "ORDER BY importer_bn15, posting_date, id"
     )
     return _typed(_frame(fetch(connection, sql, params), POSTING_COLUMNS))
@@ -160,7 +161,9 @@ def _typed(frame: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
-def payments_frame(connection: Connection, *, max_posting_id: int | None = None) -> pd.DataFrame:
+def payments_frame(
+    connection: Connection, *, max_posting_id: int | None = None, importers: Iterable[str] | None = None
+) -> pd.DataFrame:
     """Loaded payments with their ledger posting (``posting_id`` null when the posting is missing): payment_id,
     importer, cents, received_at (aware datetime), method, source_file, posting_id, posted_cents,
     posting_importer, posting_date (ISO text). With ``max_posting_id``, only payments whose posting is at or
@@ -183,6 +186,8 @@ def payments_frame(connection: Connection, *, max_posting_id: int | None = None)
     )
     if max_posting_id is not None:
         query = query.where((Posting.id.is_(None)) | (Posting.id <= max_posting_id))
+    if importers is not None:
+        query = query.where(Payment.importer_bn15.in_(sorted(set(importers))))
     records = [
         (
             pid, importer, money_cents(amount), received_at, method, source_file, posting_id,

@@ -15,8 +15,8 @@ from typing import Any
 import pandas as pd
 from lxml import etree
 
-from pipeline.billing.payments import EASTERN
 from pipeline.billing.ledger_read import payments_frame, posting_frame
+from pipeline.billing.payments import EASTERN
 from pipeline.billing.render_xml import element, serialize, xml_text
 from pipeline.billing.statements import CHARGE_TYPES
 from pipeline.money import format_cents
@@ -127,8 +127,9 @@ def issue_daily_notices(runtime: Any, on: date) -> NoticesSummary:
         postings = posting_frame(connection, posting_date=on.isoformat())
         if postings.empty:
             return NoticesSummary(on, ())
-        ids = set(postings.loc[postings["kind"] == "payment", "source"])
-        payments = payments_frame(connection) if ids else pd.DataFrame(columns=["payment_id"])
+        paid = postings[postings["kind"] == "payment"]
+        ids = set(paid["source"])
+        payments = payments_frame(connection, importers=set(paid["importer"])) if ids else pd.DataFrame(columns=["payment_id"])
         if ids:
             payments = payments[payments["payment_id"].isin(ids)]
         importers = sorted(set(postings["importer"]))

@@ -25,7 +25,7 @@ import csv
 import hashlib
 import io
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -69,7 +69,6 @@ class PaymentsSummary:
     applied_cents: int  # of the newly loaded payments, applied to debts
     credit_cents: int  # of the newly loaded payments, carried forward as credit
     archive_key: str | None = None
-    file_already_loaded: bool = False
 
     @property
     def loaded_cents(self) -> int:
@@ -149,10 +148,9 @@ def load_payments(
     for attempt in range(2):
         try:
             with runtime.engine.begin() as connection:
-                summary = _load(connection, runtime.calendar, payments, list(problems), moment, source_name)
-                summary = PaymentsSummary(
-                    source_name, sha256, rows, summary.loaded, summary.effective, summary.already_loaded,
-                    summary.problems, summary.applied_cents, summary.credit_cents, archive_key,
+                summary = replace(
+                    _load(connection, runtime.calendar, payments, list(problems), moment, source_name),
+                    sha256=sha256, rows=rows, archive_key=archive_key,
                 )
                 _insert_run(connection, moment, summary)
             return summary
@@ -169,8 +167,9 @@ def _record(runtime: Any, moment: datetime, summary: PaymentsSummary) -> Payment
 
 
 def _insert_run(connection: Connection, moment: datetime, summary: PaymentsSummary) -> None:
-    from pipeline.ledger import Run
     from sqlalchemy import insert
+
+    from pipeline.ledger import Run
 
     now = real_now()
     counts = {
@@ -327,7 +326,8 @@ def record_applications(
     if not chosen:
         return {}
     postings = posting_frame(connection, importers=chosen)
-    accounts = build_accounts(postings, payments_frame(connection), lambda period: due_date(period, calendar))
+    payments = payments_frame(connection, importers=chosen)
+    accounts = build_accounts(postings, payments, lambda period: due_date(period, calendar))
     applications = {importer: settle(account, calendar) for importer, account in accounts.by_importer.items()}
     store_applications(connection, accounts.posting_allocations(applications), chosen)
     return applications

@@ -384,13 +384,18 @@ def reconcile(
     all_rows = [CheckRow(check, "ALL", pair[0], pair[1]) for check, pair in sorted(totals.items(), key=lambda i: order[i[0]])]
     differences.sort(key=lambda d: (d.importer, order[d.check], d.transactions))
 
-    assessed = rows[rows["kind"].isin(_CHARGE_KINDS) & rows["charge_type"].isin(CHARGE_TYPES)]
-    by_charge = assessed.groupby("charge_type")["cents"].sum()
-    by_day = assessed.groupby("posting_date")["cents"].sum()
+    # The charts: the period's assessed amounts by charge type and by posting day.
+    assessed = (rows["kind"].isin(_CHARGE_KINDS) & rows["charge_type"].isin(CHARGE_TYPES)).to_numpy()
+    cents = rows["cents"].to_numpy(dtype=np.int64)[assessed]
+    charge_text = rows["charge_type"].to_numpy(dtype=object)[assessed]
+    by_charge = {charge: int(cents[charge_text == charge].sum()) for charge in CHARGE_TYPES}
+    day_code, days = pd.factorize(rows["posting_date"].to_numpy(dtype=object)[assessed], sort=True)
+    by_day = np.zeros(len(days), dtype=np.int64)
+    np.add.at(by_day, day_code, cents)
     return Reconciliation(
         window,
         tuple(all_rows + check_rows),
         tuple(differences),
-        {charge: int(by_charge.get(charge, 0)) for charge in CHARGE_TYPES},
-        {day: int(cents) for day, cents in sorted(by_day.items())},
+        by_charge,
+        {day: int(total) for day, total in zip(days.tolist(), by_day.tolist(), strict=True)},
     )

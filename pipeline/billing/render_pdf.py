@@ -19,12 +19,12 @@ import unicodedata
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from multiprocessing import get_context
 
 from fpdf import FPDF
 
-from pipeline.billing.statements import CHARGE_TITLES, CHARGE_TYPES, Statement
+from pipeline.billing.statement_model import CHARGE_TITLES, CHARGE_TYPES, Statement
 
 __all__ = ["PdfBatch", "money_text", "pdf_text", "render_pdfs", "statement_pdf"]
 
@@ -73,7 +73,7 @@ class _Page:
         self.statement = statement
         pdf = FPDF(format="letter", unit="mm")
         pdf.set_auto_page_break(False)
-        pdf.set_creation_date(datetime.combine(statement.window.statement_date, datetime.min.time(), timezone.utc))
+        pdf.set_creation_date(datetime.combine(statement.window.statement_date, datetime.min.time(), UTC))
         pdf.set_title(f"Statement of Account {statement.importer} {statement.window.period}")
         pdf.set_author("carm-pipeline")
         self.pdf = pdf

@@ -8,8 +8,8 @@ a function of the data alone (no timestamp), so closing a period again writes th
 from __future__ import annotations
 
 import re
-from xml.sax.saxutils import escape
 from collections.abc import Iterable, Mapping, Sequence
+from xml.sax.saxutils import escape
 
 import numpy as np
 import pandas as pd

@@ -7,9 +7,10 @@ is on exactly one statement, a posting that arrives late (a back-dated payment, 
 statement date) lands on the next one, and closing a period again shows exactly the same postings.
 
 **Sections** (billing.md "Statement of Account"): ``payments``; ``corrections`` (corrections and cancellations
-of an earlier period's transactions — "corrections to the previous balance"); ``charges`` by charge type (this
-statement's assessments, with corrections and cancellations of this period's own transactions netted in);
-``adjustments``; ``interest``; ``penalties``. Closing balance = previous balance + every posting shown =
+of an earlier period's transactions accepted by its due date — "corrections to the previous balance");
+``charges`` by charge type (this statement's assessments, with corrections and cancellations of this period's
+own transactions netted in); ``adjustments`` (changes accepted after the original due date, cancellations
+included); ``interest``; ``penalties``. Closing balance = previous balance + every posting shown =
 the amount due on the due date (negative: a credit carried forward).
 
 Pure: a posting DataFrame (``ledger_read.posting_frame``) in, frozen dataclasses out; money in integer cents.
@@ -17,19 +18,28 @@ Pure: a posting DataFrame (``ledger_read.posting_frame``) in, frozen dataclasses
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from datetime import date
-from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
 
 from pipeline.billing.ledger_read import importer_runs
-from pipeline.money import format_cents
+from pipeline.billing.statement_model import (
+    CHARGE_TITLES,
+    CHARGE_TYPES,
+    SECTION_TITLES,
+    SECTIONS,
+    Statement,
+    StatementLine,
+    StatementWindow,
+    cents_text,
+)
 
 __all__ = [
+    "CHARGE_TITLES",
     "CHARGE_TYPES",
+    "SECTION_TITLES",
     "SECTIONS",
     "Statement",
     "StatementLine",
@@ -43,112 +53,7 @@ __all__ = [
     "statement_rows",
 ]
 
-CHARGE_TYPES = ("customs_duty", "surtax", "sima", "excise_duty", "excise_tax", "gst")
-#: Sections of a statement, in the order a statement shows them.
-SECTIONS = ("payments", "corrections", "charges", "adjustments", "interest", "penalties")
-SECTION_TITLES = {
-    "payments": "Payments received",
-    "corrections": "Corrections to the previous balance",
-    "charges": "New charges",
-    "adjustments": "Adjustments",
-    "interest": "Interest",
-    "penalties": "Penalties",
-}
-CHARGE_TITLES = {
-    "customs_duty": "Customs duty",
-    "surtax": "Surtax",
-    "sima": "SIMA duty",
-    "excise_duty": "Excise duty",
-    "excise_tax": "Excise tax",
-    "gst": "GST",
-}
 _SECTION_OF_KIND = {"payment": "payments", "interest": "interest", "penalty": "penalties", "adjustment": "adjustments"}
-
-
-@dataclass(frozen=True, slots=True)
-class StatementWindow:
-    period: str
-    start: date
-    end: date
-    statement_date: date
-    due_date: date
-    high_water_mark: int  # the last posting id the close saw
-    cut: date  # the last posting date a statement of this period shows
-
-    def as_record(self) -> dict[str, Any]:
-        return {
-            "period": self.period, "start": self.start.isoformat(), "end": self.end.isoformat(),
-            "statement_date": self.statement_date.isoformat(), "due_date": self.due_date.isoformat(),
-            "high_water_mark": self.high_water_mark, "cut": self.cut.isoformat(),
-        }
-
-    @classmethod
-    def from_record(cls, record: Mapping[str, Any]) -> StatementWindow:
-        return cls(
-            record["period"], date.fromisoformat(record["start"]), date.fromisoformat(record["end"]),
-            date.fromisoformat(record["statement_date"]), date.fromisoformat(record["due_date"]),
-            int(record["high_water_mark"]), date.fromisoformat(record["cut"]),
-        )
-
-
-class StatementLine(NamedTuple):
-    """One posting as a statement shows it; text fields are ready to print (empty when not applicable)."""
-
-    posting_id: int
-    posting_date: str
-    kind: str
-    charge_type: str
-    transaction_number: str
-    version: str
-    period: str
-    due_date: str
-    reference: str
-    section: str
-    cents: int
-
-
-@dataclass(frozen=True, slots=True)
-class Statement:
-    importer: str
-    name: str
-    window: StatementWindow
-    previous_cents: int
-    sections: Mapping[str, int]  # SECTIONS -> cents
-    charges: Mapping[str, int]  # CHARGE_TYPES -> cents (the "charges" section by charge type)
-    lines: tuple[StatementLine, ...]
-
-    @property
-    def closing_cents(self) -> int:
-        return self.previous_cents + sum(self.sections.values())
-
-    @property
-    def amount_due_cents(self) -> int:
-        return max(self.closing_cents, 0)
-
-    @property
-    def credit_cents(self) -> int:
-        return max(-self.closing_cents, 0)
-
-    def as_json(self) -> dict[str, Any]:
-        """The statement entry of ``carm close-period --json`` (spec/interfaces.md)."""
-        return {
-            "importer": self.importer,
-            "previous_balance": format_cents(self.previous_cents),
-            "payments": format_cents(self.sections["payments"]),
-            "corrections": format_cents(self.sections["corrections"]),
-            "charges": {charge: format_cents(self.charges[charge]) for charge in CHARGE_TYPES},
-            "adjustments": format_cents(self.sections["adjustments"]),
-            "interest": format_cents(self.sections["interest"]),
-            "penalties": format_cents(self.sections["penalties"]),
-            "closing_balance": format_cents(self.closing_cents),
-        }
-
-
-def cents_text(cents: int) -> str:
-    """``money.format_cents`` in integer arithmetic (``-12.30``), for the millions of posting rows a close
-    writes; the two agree on every value (tests check it)."""
-    whole, fraction = divmod(abs(cents), 100)
-    return f"{'-' if cents < 0 else ''}{whole}.{fraction:02d}"
 
 
 def on_statements(frame: pd.DataFrame, window: StatementWindow | None) -> np.ndarray:
@@ -167,10 +72,30 @@ def statement_rows(frame: pd.DataFrame, window: StatementWindow, previous: State
     mask = on_statements(frame, window) & ~on_statements(frame, previous)
     rows = frame[mask].copy()
     kinds = rows["kind"].to_numpy(dtype=object)
-    earlier = rows["period"].to_numpy(dtype=object) < window.period
-    section = np.array([_SECTION_OF_KIND.get(kind, "charges") for kind in kinds], dtype=object)
-    changes = np.isin(kinds, ("correction", "cancellation"))
-    section[changes & earlier] = "corrections"
+    section = np.full(len(kinds), "charges", dtype=object)
+    for kind, name in _SECTION_OF_KIND.items():
+        section[kinds == kind] = name
+    changes = np.flatnonzero(np.isin(kinds, ("correction", "cancellation")))
+    if len(changes):
+        # A change belongs with its transaction's own period (that of its assessment): "charges" when that is
+        # this period; otherwise a "correction" to the previous balance when booked in that earlier period (on
+        # time), or an "adjustment" when booked in this one (a cancellation accepted after the original due date).
+        txns = rows["transaction_number"].to_numpy(dtype=object)[changes]
+        assessed = frame.loc[
+            (frame["kind"] == "assessment").to_numpy() & frame["transaction_number"].isin(set(txns.tolist())).to_numpy(),
+            ["transaction_number", "period"],
+        ]
+        original: dict[str, str] = {}
+        for txn, period in zip(assessed["transaction_number"].tolist(), assessed["period"].tolist(), strict=True):
+            if txn not in original or period < original[txn]:
+                original[txn] = period
+        booked = rows["period"].to_numpy(dtype=object)[changes]
+        section[changes] = [
+            "charges" if original.get(txn, period) >= window.period
+            else "corrections" if period < window.period
+            else "adjustments"
+            for txn, period in zip(txns.tolist(), booked.tolist(), strict=True)
+        ]
     rows["section"] = section
     return rows
 
@@ -231,19 +156,26 @@ def build_book(
     spans = {importers[start]: (int(start), int(stop)) for start, stop in zip(starts.tolist(), stops.tolist(), strict=True)}
     if len(spans) != len(starts):
         raise ValueError("statement rows must be in importer order (ledger_read.posting_frame / append_postings)")
-    by_section = rows.groupby(["importer", "section"])["cents"].sum()
-    charges = rows[rows["section"] == "charges"].groupby(["importer", "charge_type"])["cents"].sum()
-    section_of: dict[str, dict[str, int]] = {}
-    for (importer, section), cents in by_section.items():
-        section_of.setdefault(importer, {})[section] = int(cents)
-    charges_of: dict[str, dict[str, int]] = {}
-    for (importer, charge), cents in charges.items():
-        charges_of.setdefault(importer, {})[charge] = int(cents)
+    # Sums by importer and section, and by importer and charge type, over integer codes (a million rows).
+    run = np.repeat(np.arange(len(starts)), stops - starts)
+    cents = rows["cents"].to_numpy(dtype=np.int64)
+    section_text = rows["section"].to_numpy(dtype=object)
+    charge_text = rows["charge_type"].to_numpy(dtype=object)
+    by_section = np.zeros((len(starts), len(SECTIONS)), dtype=np.int64)
+    by_charge = np.zeros((len(starts), len(CHARGE_TYPES)), dtype=np.int64)
+    for code, section in enumerate(SECTIONS):
+        chosen = section_text == section
+        np.add.at(by_section[:, code], run[chosen], cents[chosen])
+    in_charges = section_text == "charges"
+    for code, charge in enumerate(CHARGE_TYPES):
+        chosen = in_charges & (charge_text == charge)
+        np.add.at(by_charge[:, code], run[chosen], cents[chosen])
     statements = []
     for importer in sorted(set(spans) | {bn15 for bn15, cents in previous.items() if cents}):
-        sections = {section: section_of.get(importer, {}).get(section, 0) for section in SECTIONS}
-        by_charge = charges_of.get(importer, {})
-        itemised = {charge: by_charge.get(charge, 0) for charge in CHARGE_TYPES}
+        low, _ = spans.get(importer, (None, None))
+        index = None if low is None else int(run[low])
+        sections = {s: 0 if index is None else int(by_section[index, c]) for c, s in enumerate(SECTIONS)}
+        itemised = {t: 0 if index is None else int(by_charge[index, c]) for c, t in enumerate(CHARGE_TYPES)}
         statements.append(
             Statement(importer, names.get(importer, ""), window, int(previous.get(importer, 0)), sections, itemised, ())
         )
@@ -259,19 +191,3 @@ def build_statements(
     """:func:`build_book`'s statements, each with its posting lines."""
     book = build_book(rows, window, previous, names)
     return [book.with_lines(statement) for statement in book.statements]
-
-
-def statement_window(
-    period: str, bounds: tuple[date, date], statement_on: date, due: date, high_water_mark: int
-) -> StatementWindow:
-    """The window of a period's statements: the cut is the statement date."""
-    start, end = bounds
-    return StatementWindow(period, start, end, statement_on, due, high_water_mark, statement_on)
-
-
-def group_lines(lines: Sequence[StatementLine]) -> dict[str, list[StatementLine]]:
-    """Lines by section, in statement order."""
-    grouped: dict[str, list[StatementLine]] = {section: [] for section in SECTIONS}
-    for line in lines:
-        grouped.setdefault(line.section, []).append(line)
-    return grouped

@@ -115,7 +115,8 @@ def close_period(
     reconciliation. Closing a closed period again changes nothing."""
 
     def body() -> int:
-        from pipeline.billing import DEFAULT_WAIVER_UNTIL, close_period as close
+        from pipeline.billing import DEFAULT_WAIVER_UNTIL
+        from pipeline.billing import close_period as close
 
         waiver = _day(waiver_until, "--waiver-until") if waiver_until else DEFAULT_WAIVER_UNTIL
         runtime = _runtime()

@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from pipeline.errors import TransientError
@@ -105,12 +106,8 @@ def discover(runtime: Runtime, *, as_of: str | datetime | None = None) -> Discov
         _remove_finished(inbound, finished)
         with Session(runtime.engine) as session:
             pending = inbox.pending_ids(session)
-    except Exception as exc:
-        from sqlalchemy.exc import SQLAlchemyError
-
-        if isinstance(exc, SQLAlchemyError):
-            raise TransientError(f"ledger database: {exc}") from exc
-        raise
+    except SQLAlchemyError as exc:
+        raise TransientError(f"ledger database: {exc}") from exc
     return Discovery(pending, new, quarantined)
 
 

@@ -10,12 +10,25 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 
-def plan_batches(inbox_ids: Sequence[int], size: int) -> list[dict[str, Any]]:
-    """``inbox_ids`` in their order, cut into batches of at most ``size``: ``[{"number", "of", "inbox_ids"}]``."""
+def plan_batches(groups: Sequence[Sequence[int]], size: int) -> list[dict[str, Any]]:
+    """Sender groups of inbox ids (``pipeline.intake.sender_groups``) packed into batches of about ``size`` files:
+    ``[{"number", "of", "inbox_ids"}]``.
+
+    A sender's files are never split across batches: mapped batches run at the same time, and a change must be
+    judged after the original it changes, which the same sender filed earlier. Small groups share a batch; a group
+    larger than ``size`` is a batch of its own.
+    """
     if size < 1:
         raise ValueError("a batch holds at least one file")
-    ids = [int(i) for i in inbox_ids]
-    chunks = [ids[start:start + size] for start in range(0, len(ids), size)]
+    chunks: list[list[int]] = []
+    for group in groups:
+        ids = [int(i) for i in group]
+        if not ids:
+            continue
+        if chunks and len(chunks[-1]) + len(ids) <= size:
+            chunks[-1].extend(ids)
+        else:
+            chunks.append(ids)
     return [{"number": n, "of": len(chunks), "inbox_ids": chunk} for n, chunk in enumerate(chunks, start=1)]
 
 
