@@ -36,6 +36,15 @@ RegistryOption = Annotated[
 ]
 
 
+def check_files(files: list[Path], as_of: str | None, sender: str | None, registry: Path | None):  # noqa: ANN201
+    """Read and validate local files as intake would (less the ledger checks): ``(context, checked files)``."""
+    from pipeline.checking import check_bytes
+
+    context = validation_context(as_of, sender, registry)
+    limit = Settings.from_env().max_file_bytes
+    return context, [check_bytes(data, name, context, max_bytes=limit) for name, data in read_inputs(files)]
+
+
 def validate(
     files: Annotated[list[Path], typer.Argument(help="CAD files, EDIFACT or XML.")],
     json_output: JsonOption = False,
@@ -46,12 +55,9 @@ def validate(
     """Syntax and business validation without posting: every error with its code and location."""
 
     def body() -> int:
-        from pipeline.checking import check_bytes
         from pipeline.report import any_rejected, validation_document
 
-        context = validation_context(as_of, sender, registry)
-        limit = Settings.from_env().max_file_bytes
-        checked = [check_bytes(data, name, context, max_bytes=limit) for name, data in read_inputs(files)]
+        context, checked = check_files(files, as_of, sender, registry)
         document = validation_document(checked)
         if json_output:
             print_json(document)
@@ -76,12 +82,9 @@ def assess(
 
     def body() -> int:
         from pipeline.assess import assess_declarations, document_text, explain_declaration, explanation_text
-        from pipeline.checking import check_bytes
         from pipeline.report import accepted_declarations, any_rejected, assessment_document
 
-        context = validation_context(as_of, sender, registry)
-        limit = Settings.from_env().max_file_bytes
-        checked = [check_bytes(data, name, context, max_bytes=limit) for name, data in read_inputs(files)]
+        context, checked = check_files(files, as_of, sender, registry)
         assessment = assess_declarations(accepted_declarations(checked), context.reference)
         document = assessment_document(checked, assessment)
         if explain:
