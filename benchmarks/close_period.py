@@ -6,7 +6,8 @@ a small previous period (2026-02, 20 postings per importer, closed first — als
 period closed, 2026-03, with exactly ``--postings`` postings: CAD assessments (customs duty and GST, some excise
 tax or surtax), corrections, cancellations, adjustments of February transactions, each version with its line
 assessment; payments of the February statements (most on time, some partial, some late cheques — so interest
-and late-payment penalties are computed for real, after the 2026-01-31 waiver).
+and late-payment penalties are computed for real, after the 2026-01-31 waiver), with their applications recorded
+as ``carm payments`` would have.
 
 Then it times ``close_period`` of 2026-03 without PDFs — reading the ledger, accounts, interest and penalties,
 payment applications, statement data, XML and CSV statements, broker statements, security review and the
@@ -31,6 +32,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from pipeline.billing import close_period, due_date  # noqa: E402
+from pipeline.billing.payments_load import record_applications  # noqa: E402
 from pipeline.billing.render_pdf import render_pdfs, statement_pdf  # noqa: E402
 from pipeline.config import Settings  # noqa: E402
 from pipeline.runtime import open_runtime  # noqa: E402
@@ -253,6 +255,9 @@ def main() -> int:
         builder.march(arguments.postings // arguments.importers, closings)
         with runtime.engine.begin() as connection:
             builder.flush(connection)
+        # The payments were inserted directly: record their applications as loading them would have.
+        with runtime.engine.begin() as connection:
+            record_applications(connection, builder.importers, runtime.calendar)
         with runtime.engine.connect() as connection:
             count = connection.exec_driver_sql("SELECT count(*) FROM postings WHERE period = '2026-03'").scalar_one()
             total = connection.exec_driver_sql("SELECT count(*) FROM postings").scalar_one()
