@@ -101,6 +101,7 @@ def run_demo(
     by_day: dict[date, list] = {}
     for generated in batch.files:
         by_day.setdefault(generated.business_date, []).append(generated)
+    payments_day = sorted(by_day)[len(by_day) // 2]  # mid-period: a bank file pays what was owed that day
     for day in sorted(by_day):
         for generated in by_day[day]:
             runtime.buckets.inbound.write(generated.path, generated.data)
@@ -111,13 +112,12 @@ def run_demo(
         report.quarantined += summary.quarantined
         report.notices += issue_daily_notices(runtime, day).as_json().get("notices", 0)
         progress(f"{day}: {summary.files} files, {summary.accepted} CADs accepted, {summary.rejected} rejected")
-
-    payments_day = days[len(days) // 2]
-    payments_csv = _payments_file(runtime, payments_day)
-    payments_key = f"payments/{payments_day.isoformat()}-payments.csv"
-    runtime.buckets.inbound.write(payments_key, payments_csv)
-    report.payments = load_payments(runtime, payments_csv, payments_key, as_of=_at(payments_day, 18)).as_json()
-    progress(f"payments loaded from {payments_key}")
+        if day == payments_day:
+            payments_csv = _payments_file(runtime, day)
+            payments_key = f"payments/{day.isoformat()}-payments.csv"
+            runtime.buckets.inbound.write(payments_key, payments_csv)
+            report.payments = load_payments(runtime, payments_csv, payments_key, as_of=_at(day, 18)).as_json()
+            progress(f"payments loaded from {payments_key}")
 
     closed = close_period(runtime, period, as_of=_at(end + timedelta(days=1), 6))
     report.close = closed.as_json()
