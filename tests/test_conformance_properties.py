@@ -26,7 +26,7 @@ SETTINGS = settings(max_examples=30, deadline=None, suppress_health_check=[Healt
 def batch(seed: int, syntax: str, **options):
     return generate_submissions(
         cads=options.pop("cads", 4), seed=seed, reference=REFERENCE, start=date(2025, 3, 3), format=syntax,
-        days=2, providers=2, cads_per_file=2, amend_rate=0, **options,
+        days=2, providers=options.pop("providers", 2), cads_per_file=2, amend_rate=0, **options,
     )
 
 
@@ -51,7 +51,9 @@ def test_every_generated_valid_cad_validates_clean(seed, syntax):
 @given(seed=st.integers(0, 2**31 - 1), fault=st.sampled_from(FAULTS))
 def test_one_targeted_mutation_is_caught_with_its_code(seed, fault):
     syntax = fault.syntax or "mixed"
-    generated_batch = batch(seed, syntax, invalid_rate=0.01, faults=[fault.label])
+    # A fault that changes an earlier CAD needs an earlier file of the same sender: one sender, three files.
+    options = {"providers": 1, "cads": 6} if fault.earlier else {}
+    generated_batch = batch(seed, syntax, invalid_rate=0.01, faults=[fault.label], **options)
     (faulty,) = [f for f in generated_batch.files if f.faults]
     assert findings_of(faulty, generated_batch.registry) == {fault.code}
 
