@@ -8,6 +8,15 @@ Ledger:   ``db_url_empty`` and ``ledger_url`` (a fresh database, empty or migrat
 
 from __future__ import annotations
 
+# CI explores the same hypothesis examples on every run (CI=true); a developer's runs keep exploring new ones.
+import os as _os
+
+from hypothesis import settings as _hypothesis_settings
+
+_hypothesis_settings.register_profile("ci", derandomize=True, print_blob=True)
+if _os.environ.get("CI"):
+    _hypothesis_settings.load_profile("ci")
+
 import io
 import shutil
 import uuid
