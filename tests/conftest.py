@@ -8,16 +8,8 @@ Ledger:   ``db_url_empty`` and ``ledger_url`` (a fresh database, empty or migrat
 
 from __future__ import annotations
 
-# CI explores the same hypothesis examples on every run (CI=true); a developer's runs keep exploring new ones.
-import os as _os
-
-from hypothesis import settings as _hypothesis_settings
-
-_hypothesis_settings.register_profile("ci", derandomize=True, print_blob=True)
-if _os.environ.get("CI"):
-    _hypothesis_settings.load_profile("ci")
-
 import io
+import os
 import shutil
 import uuid
 from collections.abc import Iterator
@@ -25,11 +17,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 from sqlalchemy import Engine
 from sqlalchemy.engine import URL
 
 from tests import pgserver
 from tests.s3server import running_s3_server
+
+# CI explores the same hypothesis examples on every run (CI=true); a developer's runs keep exploring new ones.
+hypothesis_settings.register_profile("ci", derandomize=True, print_blob=True)
+if os.environ.get("CI"):
+    hypothesis_settings.load_profile("ci")
 
 # --- storage: S3 over HTTP (moto standalone server) ------------------------------------------------------------
 
