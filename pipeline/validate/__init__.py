@@ -6,12 +6,7 @@
 """
 
 from pipeline.validate.context import LedgerHistory, ValidationContext
+from pipeline.validate.submission import validate_submission
 from pipeline.validate.verdict import DeclarationVerdict, SubmissionVerdict
 
 __all__ = ["DeclarationVerdict", "LedgerHistory", "SubmissionVerdict", "ValidationContext", "validate_submission"]
-
-
-def validate_submission(result, context):  # noqa: ANN001 - re-exported below with its real signature
-    from pipeline.validate.submission import validate_submission as run
-
-    return run(result, context)
