@@ -36,8 +36,12 @@ def from_cents(cents: int) -> Decimal:
 
 
 def format_cents(cents: int) -> str:
-    """Integer cents as the spec's decimal string with exactly two decimals ("-12.30")."""
-    return f"{from_cents(cents):.2f}"
+    """Integer cents as the spec's decimal string with exactly two decimals ("-12.30").
+
+    Integer arithmetic, no Decimal: answers and statements write millions of amounts (tests check it against
+    the Decimal route)."""
+    whole, fraction = divmod(abs(int(cents)), 100)
+    return f"{'-' if cents < 0 else ''}{whole}.{fraction:02d}"
 
 
 def format_amount(amount: Decimal) -> str:

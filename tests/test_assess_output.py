@@ -14,9 +14,9 @@ from pipeline.assess import (
     explain_line,
     explanation_text,
 )
+from pipeline.checking import CheckedFile
 from pipeline.findings import Finding
 from pipeline.money import from_cents, round_cents
-from pipeline.checking import CheckedFile
 from pipeline.parsers import ParseResult
 from pipeline.report import assessment_document, validation_document
 from pipeline.validate.verdict import DeclarationVerdict, SubmissionVerdict

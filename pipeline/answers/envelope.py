@@ -36,6 +36,7 @@ from pipeline.writers.edifact import (
     Element,
     InterchangeHeader,
     Message,
+    OutsideRepertoire,
     Segment,
     encode_interchange,
     format_interchange,
@@ -64,13 +65,18 @@ class AnswerSyntax:
 
     def fit(self, text: str) -> str:
         """``text`` made writable in this syntax level (see the module docstring)."""
+        outside = _repertoire(self.charset, self.version)
+        if outside.search(text) is None:
+            # Nearly every text of an answer already fits. Exact: line breaks and controls are outside every
+            # repertoire, levels A and B are ASCII (NFKD leaves it alone) and level A has no lower case.
+            return text
         text = _LINE_BREAKS.sub(" ", text)
         if self.charset in ("UNOA", "UNOB"):
             decomposed = unicodedata.normalize("NFKD", text)
             text = "".join(char for char in decomposed if not unicodedata.combining(char))
         if self.charset == "UNOA":
             text = text.upper()
-        return _repertoire(self.charset, self.version).sub(SUBSTITUTE, text)
+        return outside.sub(SUBSTITUTE, text)
 
     def preparation_time(self, at: datetime) -> str:
         """UNB S004: date YYMMDD in version 3, CCYYMMDD in version 4, then HHMM (the clock ``at`` is on)."""
@@ -138,11 +144,17 @@ def write_answer(outcome: FileOutcome, messages: list[Message], *, control_refer
         charset=syntax.charset,
         syntax_version=syntax.version,
     )
-    fitted = [
-        Message(syntax.fit(m.reference), m.identifier, tuple(_fit_segment(s, syntax) for s in m.segments))
-        for m in messages
-    ]
-    text = format_interchange(header, fitted, chars=syntax.characters)
+    chars = syntax.characters
+    try:
+        text = format_interchange(header, messages, chars=chars)
+    except OutsideRepertoire:
+        # Exact: escaping only adds service characters, which every level allows, so when the written text fits
+        # every value in it already did and fitting would have changed nothing.
+        fitted = [
+            Message(syntax.fit(m.reference), m.identifier, tuple(_fit_segment(s, syntax) for s in m.segments))
+            for m in messages
+        ]
+        text = format_interchange(header, fitted, chars=chars)
     return encode_interchange(text, syntax.charset)
 
 

@@ -15,7 +15,8 @@ from collections.abc import Iterable, Sequence
 
 import pandas as pd
 
-from pipeline.billing.statements import Statement, StatementLine, cents_text
+from pipeline.billing.statements import Statement, StatementLine
+from pipeline.money import format_cents
 
 __all__ = ["STATEMENT_COLUMNS", "csv_bytes", "csv_field", "posting_csv_rows", "statement_csv"]
 
@@ -47,7 +48,7 @@ def _line_row(importer: str, period: str, line: StatementLine) -> str:
     return ",".join((
         "posting", importer, period, str(line.posting_id), line.posting_date, line.kind, line.charge_type,
         csv_field(line.transaction_number), line.version, line.period, line.due_date, line.section,
-        csv_field(line.reference), cents_text(line.cents),
+        csv_field(line.reference), format_cents(line.cents),
     ))
 
 
@@ -57,7 +58,7 @@ def posting_csv_rows(rows: pd.DataFrame, statement_period: str, amounts: Sequenc
     if rows.empty:
         return []
     if amounts is None:
-        amounts = [cents_text(cents) for cents in rows["cents"].tolist()]
+        amounts = [format_cents(cents) for cents in rows["cents"].tolist()]
     txns, versions, dues, sources = (
         rows[column].tolist() for column in ("transaction_number", "version", "due_date", "source")
     )
@@ -79,9 +80,9 @@ def statement_csv(statement: Statement, posting_rows: Sequence[str] | None = Non
     if posting_rows is None:
         posting_rows = [_line_row(statement.importer, window.period, line) for line in statement.lines]
     header = ",".join(STATEMENT_COLUMNS)
-    opening = f"opening_balance,{statement.importer},{window.period},,,,,,,,,,,{cents_text(statement.previous_cents)}"
+    opening = f"opening_balance,{statement.importer},{window.period},,,,,,,,,,,{format_cents(statement.previous_cents)}"
     closing = (
         f"closing_balance,{statement.importer},{window.period},,{window.statement_date.isoformat()},,,,,,"
-        f"{window.due_date.isoformat()},,,{cents_text(statement.closing_cents)}"
+        f"{window.due_date.isoformat()},,,{format_cents(statement.closing_cents)}"
     )
     return ("\r\n".join([header, opening, *posting_rows, closing]) + "\r\n").encode("utf-8")

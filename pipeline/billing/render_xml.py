@@ -21,8 +21,8 @@ from pipeline.billing.statements import (
     Statement,
     StatementLine,
     StatementWindow,
-    cents_text,
 )
+from pipeline.money import format_cents
 
 __all__ = [
     "BILLING_NS", "amount_texts", "broker_statement_xml", "element", "posting_elements", "serialize", "statement_xml",
@@ -87,22 +87,22 @@ def _party(out: list[str], tag: str, identifier: str, name: str, pad: str) -> No
 def _summary(out: list[str], statement: Statement, pad: str) -> None:
     out.append(f'{pad}<Summary currency="CAD">')
     inner = pad + "  "
-    out.append(f"{inner}<PreviousBalance>{cents_text(statement.previous_cents)}</PreviousBalance>")
+    out.append(f"{inner}<PreviousBalance>{format_cents(statement.previous_cents)}</PreviousBalance>")
     for section in SECTIONS:
         tag = _SECTION_TAGS[section]
         if section == "charges":
-            out.append(f'{inner}<Charges total="{cents_text(statement.sections["charges"])}">')
+            out.append(f'{inner}<Charges total="{format_cents(statement.sections["charges"])}">')
             for charge in CHARGE_TYPES:
-                out.append(f'{inner}  <Charge type="{charge}">{cents_text(statement.charges[charge])}</Charge>')
+                out.append(f'{inner}  <Charge type="{charge}">{format_cents(statement.charges[charge])}</Charge>')
             out.append(f"{inner}</Charges>")
         else:
-            out.append(f"{inner}<{tag}>{cents_text(statement.sections[section])}</{tag}>")
-    out.append(f"{inner}<ClosingBalance>{cents_text(statement.closing_cents)}</ClosingBalance>")
+            out.append(f"{inner}<{tag}>{format_cents(statement.sections[section])}</{tag}>")
+    out.append(f"{inner}<ClosingBalance>{format_cents(statement.closing_cents)}</ClosingBalance>")
     out.append(
-        f'{inner}<AmountDue on="{statement.window.due_date.isoformat()}">{cents_text(statement.amount_due_cents)}'
+        f'{inner}<AmountDue on="{statement.window.due_date.isoformat()}">{format_cents(statement.amount_due_cents)}'
         "</AmountDue>"
     )
-    out.append(f"{inner}<CreditCarriedForward>{cents_text(statement.credit_cents)}</CreditCarriedForward>")
+    out.append(f"{inner}<CreditCarriedForward>{format_cents(statement.credit_cents)}</CreditCarriedForward>")
     out.append(f"{pad}</Summary>")
 
 
@@ -113,7 +113,7 @@ def _line_element(line: StatementLine) -> str:
     return (
         f'<Posting id="{line.posting_id}" date="{line.posting_date}" kind="{line.kind}" '
         f'chargeType="{line.charge_type}"{transaction}{version} period="{line.period}"{due} '
-        f'section="{line.section}" reference="{_escape(line.reference)}" amount="{cents_text(line.cents)}"/>'
+        f'section="{line.section}" reference="{_escape(line.reference)}" amount="{format_cents(line.cents)}"/>'
     )
 
 
@@ -121,7 +121,7 @@ _FRACTIONS = np.array([f"{n:02d}" for n in range(100)], dtype=object)
 
 
 def amount_texts(cents: np.ndarray) -> np.ndarray:
-    """``cents_text`` of a whole column at once (integer arithmetic only)."""
+    """``format_cents`` of a whole column at once (integer arithmetic only)."""
     cents = np.asarray(cents, dtype=np.int64)
     magnitude = np.abs(cents)
     whole = (magnitude // 100).astype(str).astype(object)
@@ -143,7 +143,7 @@ def attribute_texts(name: str, values: list, escape_values: bool = True) -> dict
 
 
 def amounts_of(rows: pd.DataFrame) -> list[str]:
-    """``cents_text`` of every row's ``cents``, once for the XML and the CSV of a close."""
+    """``format_cents`` of every row's ``cents``, once for the XML and the CSV of a close."""
     return [f'{"-" if a < 0 else ""}{abs(a) // 100}.{abs(a) % 100:02d}' for a in rows["cents"].tolist()]
 
 

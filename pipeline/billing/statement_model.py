@@ -20,7 +20,6 @@ __all__ = [
     "Statement",
     "StatementLine",
     "StatementWindow",
-    "cents_text",
 ]
 
 CHARGE_TYPES = ("customs_duty", "surtax", "sima", "excise_duty", "excise_tax", "gst")
@@ -122,9 +121,3 @@ class Statement:
             "closing_balance": format_cents(self.closing_cents),
         }
 
-
-def cents_text(cents: int) -> str:
-    """``money.format_cents`` in integer arithmetic (``-12.30``), for the millions of posting rows a close
-    writes; the two agree on every value (tests check it)."""
-    whole, fraction = divmod(abs(cents), 100)
-    return f"{'-' if cents < 0 else ''}{whole}.{fraction:02d}"

@@ -33,7 +33,6 @@ from pipeline.billing.statement_model import (
     Statement,
     StatementLine,
     StatementWindow,
-    cents_text,
 )
 
 __all__ = [
@@ -47,7 +46,6 @@ __all__ = [
     "StatementBook",
     "build_book",
     "build_statements",
-    "cents_text",
     "on_statements",
     "previous_balances",
     "statement_rows",

@@ -34,6 +34,10 @@ DEFAULT_RECIPIENT = "CBSACARM"
 Element = str | Sequence[str] | None  # a simple data element, a composite (its components), or omitted
 
 
+class OutsideRepertoire(ValueError):
+    """A value holds a character the interchange's syntax level cannot carry."""
+
+
 class Segment(NamedTuple):
     tag: str
     elements: tuple[Element, ...]
@@ -120,7 +124,7 @@ def format_interchange(header: InterchangeHeader, messages: Iterable[Message], *
     """The whole interchange as text: optional UNA, UNB, the messages, UNZ with the message count.
 
     Text the declared syntax level cannot carry (lower case in UNOA, '東' in UNOC, a control character) is the
-    caller's fault: ValueError, rather than a file the reader would reject with S08."""
+    caller's fault: OutsideRepertoire (a ValueError), rather than a file the reader would reject with S08."""
     chars = chars or interface_characters()
     if header.charset not in SYNTAX_CODECS:
         raise ValueError(f"unsupported syntax identifier {header.charset!r}")
@@ -140,11 +144,12 @@ def format_interchange(header: InterchangeHeader, messages: Iterable[Message], *
         lines.extend(format_message(message, chars))
         count += 1
     lines.append(format_segment("UNZ", str(count), header.control_reference, chars=chars))
-    for line in lines:
-        outside = first_outside_repertoire(line, header.charset, chars)
-        if outside is not None:
-            raise ValueError(f"character {describe_character(outside)} cannot be written in {header.charset}: "
-                             f"{line}")
+    if first_outside_repertoire("".join(lines), header.charset, chars) is not None:  # one search: nearly all fit
+        for line in lines:
+            outside = first_outside_repertoire(line, header.charset, chars)
+            if outside is not None:
+                raise OutsideRepertoire(f"character {describe_character(outside)} cannot be written in "
+                                        f"{header.charset}: {line}")
     if una:
         lines.insert(0, chars.service_string_advice)
     return ("\n" if line_breaks else "").join(lines) + ("\n" if line_breaks else "")
