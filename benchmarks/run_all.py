@@ -2,8 +2,10 @@
 
 Each benchmark is also one command of its own: ``benchmarks/parse.py`` (50 MB EDIFACT and XML, next to
 pydifact), ``benchmarks/assess.py`` (1,000,000 lines), ``benchmarks/intake.py`` (10,000 CADs inbound to answers),
-``benchmarks/close_period.py`` (5,000 importers, 1,000,000 postings). Figures depend on the machine and its load:
-the script prints the load average before each.
+``benchmarks/close_period.py`` (5,000 importers, 1,000,000 postings). Intake runs a second time on PostgreSQL
+when a server answers at ``CARM_BENCH_POSTGRES_URL`` (default ``postgresql+psycopg://postgres@127.0.0.1:5432/``),
+and says so when none does. Figures depend on the machine and its load: the script prints the load average before
+each.
 """
 
 from __future__ import annotations
@@ -15,13 +17,32 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 BENCHMARKS = ("assess.py", "intake.py", "close_period.py", "parse.py")
+DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/"
+
+
+def postgres_reachable(url: str) -> bool:
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    server = make_url(url).set(drivername="postgresql", database=make_url(url).database or "postgres", query={})
+    try:
+        with psycopg.connect(server.render_as_string(hide_password=False), connect_timeout=3):
+            return True
+    except psycopg.OperationalError:
+        return False
 
 
 def main() -> int:
+    postgres = os.environ.get("CARM_BENCH_POSTGRES_URL", DEFAULT_POSTGRES_URL)
+    runs = [[name] for name in BENCHMARKS]
+    if postgres_reachable(postgres):
+        runs.insert(2, ["intake.py", "--db", postgres])
+    else:
+        print(f"PostgreSQL not reachable at {postgres}: intake runs on SQLite only", flush=True)
     failures = 0
-    for name in BENCHMARKS:
-        print(f"\n=== {name} (load average {os.getloadavg()[0]:.1f}) ===", flush=True)
-        failures += subprocess.call([sys.executable, str(HERE / name), *sys.argv[1:]]) != 0
+    for name, *options in runs:
+        print(f"\n=== {' '.join([name, *options])} (load average {os.getloadavg()[0]:.1f}) ===", flush=True)
+        failures += subprocess.call([sys.executable, str(HERE / name), *options, *sys.argv[1:]]) != 0
     return 1 if failures else 0
 
 
