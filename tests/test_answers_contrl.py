@@ -181,8 +181,9 @@ def test_a_sender_that_differs_from_its_folder_is_rejected_on_the_unb_sender():
     a03 = Finding("A03", 'sender "SP00042" in the file differs from the sender folder "SP00099"', "UNB#2")
     outcome = fixture_outcome("clean_two_messages.edi", sender="SP00099", extra=(a03,))
     data = answer(outcome)
-    # The answer goes to the sender the interchange names, which is who will recognise its reference.
-    assert with_tag(data, "UNB")[0][2][0] == "SP00042"
+    # The answer is addressed to the provider whose folder it is delivered to; the UCI echoes the sender the
+    # interchange named, with its reference.
+    assert with_tag(data, "UNB")[0][2][0] == "SP00099"
     assert response_segments(data) == [("UCI", [["ICR000017"], ["SP00042"], ["CBSACARM"], ["4"], ["17"], ["UNB"],
                                                 ["2"]])]
 

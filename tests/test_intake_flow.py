@@ -16,13 +16,15 @@ from sqlalchemy.orm import Session
 from pipeline.generate import generate_submissions
 from pipeline.intake import discover_pending, process_batch, run_intake
 from pipeline.intake.answering import StoredOutcome
-from pipeline.ledger import DeclarationRecord, InboxState, LineAssessment, Posting
+from pipeline.ledger import DeclarationRecord, InboxState, LineAssessment, Posting, save_registry
 from pipeline.reference import load_reference
+from pipeline.registry import Registry
 from pipeline.runtime import Runtime
-from pipeline.storage import layout
+from pipeline.storage import BucketNotFound, layout
 from tests.model_samples import SENDER
 from tests.test_intake_answers import answers_of
 from tests.test_intake_support import (
+    OTHER_SENDER,
     cad,
     drop,
     edifact,
@@ -32,6 +34,7 @@ from tests.test_intake_support import (
     outbound,
     postings,
     runtime_on,
+    test_registry,
     transaction,
     xml,
 )
@@ -142,7 +145,7 @@ def test_accepted_amounts_in_answers_are_the_stored_line_assessments(runtime: Ru
         assert all(p.period == "2025-05" and p.due_date == date(2025, 5, 30) for p in posted)
 
 
-def test_a_redropped_file_is_not_processed_twice(runtime: Runtime) -> None:
+def test_a_file_dropped_again_under_its_name_is_not_processed_twice(runtime: Runtime) -> None:
     data = edifact(cad())
     drop(runtime, f"{SENDER}/first.edi", data)
     first = run_intake(runtime, as_of="2025-05-06T10:00")
@@ -150,15 +153,64 @@ def test_a_redropped_file_is_not_processed_twice(runtime: Runtime) -> None:
     before_postings, before_answers = len(postings(runtime)), outbound(runtime)
 
     drop(runtime, f"{SENDER}/first.edi", data)  # same key, same bytes: the same object version
-    drop(runtime, f"{SENDER}/again.edi", data)  # another name, same bytes
     again = run_intake(runtime, as_of="2025-05-07T10:00")
-    assert again.already_processed == 1 and again.accepted == again.rejected == again.duplicate == 0
+    assert (again.files, again.already_processed, again.accepted, again.duplicate) == (0, 1, 0, 0)
     assert len(postings(runtime)) == before_postings
-    assert outbound(runtime) == before_answers  # no answer for the copy, the first answers untouched
-    rows = inbox_rows(runtime)
-    assert len(rows) == 2  # the same key and ETag was entered once
-    assert rows[1].state is InboxState.ANSWERED and rows[1].outcome["duplicate_of"] == rows[0].id
+    assert outbound(runtime) == before_answers  # the first answers stand, untouched
+    assert len(inbox_rows(runtime)) == 1  # the same key and ETag is entered once
     assert inbound_keys(runtime) == []
+
+
+def test_the_same_bytes_under_another_name_are_answered_as_duplicates_and_post_nothing(runtime: Runtime) -> None:
+    clean, faulty = cad(), cad(number=transaction(77), version=2, function="4")  # B05: no accepted version yet
+    data = edifact(clean, faulty)
+    drop(runtime, f"{SENDER}/first.edi", data)
+    run_intake(runtime, as_of="2025-05-06T10:00")
+    assert [m["status"] for m in answers_of(outbound(runtime), SENDER, "first.edi")["messages"]] == ["AC", "RE"]
+    before_postings, first_answers = len(postings(runtime)), outbound(runtime)
+
+    drop(runtime, f"{SENDER}/resent.edi", data)  # a provider re-sends after losing the answer
+    again = run_intake(runtime, as_of="2025-05-07T10:00")
+    assert (again.files, again.already_processed, again.duplicate, again.rejected) == (1, 0, 1, 1)
+    said = answers_of(outbound(runtime), SENDER, "resent.edi")
+    assert said["contrl"] == "7" and [m["status"] for m in said["messages"]] == ["DU", "RE"]
+    assert len(postings(runtime)) == before_postings
+    assert {key: outbound(runtime)[key] for key in first_answers} == first_answers
+    with Session(runtime.engine) as session:  # one interchange: the second file is the same one received again
+        assert len(session.scalars(select(DeclarationRecord.interchange_id).distinct()).all()) == 1
+
+
+def test_a_quarantined_file_dropped_again_after_its_sender_is_registered_is_processed(tmp_path: Path,
+                                                                                     ledger_url: str) -> None:
+    registry = test_registry()
+    runtime = make_runtime(tmp_path / "home", ledger_url, Registry(providers={}, importers=registry.importers))
+    try:
+        data = edifact(cad())
+        drop(runtime, f"{SENDER}/early.edi", data)
+        assert run_intake(runtime, as_of="2025-05-06T10:00").quarantined == 1
+        with Session(runtime.engine) as session, session.begin():
+            save_registry(session, registry)
+        drop(runtime, f"{SENDER}/early.edi", data)
+        later = run_intake(runtime, as_of="2025-05-07T10:00")
+        assert (later.files, later.accepted, later.quarantined) == (1, 1, 0)
+        [row] = inbox_rows(runtime)
+        assert row.state is InboxState.ANSWERED and row.business_date == date(2025, 5, 7)
+        assert "was quarantined" in row.reason
+        assert [m["status"] for m in answers_of(outbound(runtime), SENDER, "early.edi")["messages"]] == ["AC"]
+        archived = [info.key for info in runtime.buckets.archive.list()]
+        assert any(key.startswith("quarantine/") for key in archived) and len(archived) == 2
+    finally:
+        runtime.engine.dispose()
+
+
+def test_a_copy_of_a_processed_file_in_another_senders_folder_is_rejected_a03(runtime: Runtime) -> None:
+    data = edifact(cad())
+    drop(runtime, f"{SENDER}/mine.edi", data)
+    run_intake(runtime, as_of="2025-05-06T10:00")
+    drop(runtime, f"{OTHER_SENDER}/stolen.edi", data)
+    summary = run_intake(runtime, as_of="2025-05-06T11:00")
+    assert summary.rejected_by_code.get("A03") == 1 and summary.accepted == summary.duplicate == 0
+    assert answers_of(outbound(runtime), OTHER_SENDER, "stolen.edi")["contrl"] == "4"
 
 
 def test_files_outside_registered_sender_folders_are_quarantined(runtime: Runtime) -> None:
@@ -177,3 +229,25 @@ def test_files_outside_registered_sender_folders_are_quarantined(runtime: Runtim
         assert runtime.buckets.archive.exists(row.archive_key)
     assert outbound(runtime) == {} and inbound_keys(runtime) == [] and postings(runtime) == []
     assert process_batch(runtime, [row.id for row in rows.values()], as_of="2025-05-06T10:00").files == 0
+
+
+def test_an_archive_bucket_that_is_not_a_folder_stops_the_run_and_the_file_waits_for_the_fix(
+    tmp_path: Path, ledger_url: str,
+) -> None:
+    misconfigured = tmp_path / "archive-is-a-file"
+    misconfigured.write_text("not a folder")
+    runtime = make_runtime(tmp_path / "home", ledger_url, CARM_ARCHIVE_URL=misconfigured.as_uri())
+    try:
+        drop(runtime, f"{SENDER}/one.edi", edifact(cad()))
+        with pytest.raises(BucketNotFound, match="not a folder"):
+            run_intake(runtime, as_of="2025-05-06T10:00")
+        [row] = inbox_rows(runtime)
+        assert row.state is InboxState.RECEIVED and row.last_error is None  # not failed: not the file's fault
+    finally:
+        runtime.engine.dispose()
+    fixed = make_runtime(tmp_path / "home", ledger_url)
+    try:
+        assert run_intake(fixed, as_of="2025-05-06T11:00").accepted == 1
+        assert [row.state for row in inbox_rows(fixed)] == [InboxState.ANSWERED]
+    finally:
+        fixed.engine.dispose()

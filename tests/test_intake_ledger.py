@@ -12,9 +12,10 @@ import pytest
 
 from pipeline.intake import account, run_intake
 from pipeline.ledger import InboxState
+from pipeline.model import FilerAmount
 from pipeline.runtime import Runtime
-from tests.model_samples import IMPORTER, SENDER, TRANSACTION
-from tests.test_intake_answers import answers_of
+from tests.model_samples import IMPORTER, SENDER, TRANSACTION, valid_line
+from tests.test_intake_answers import answers_of, edifact_answer
 from tests.test_intake_support import (
     OTHER_SENDER,
     balance,
@@ -132,7 +133,8 @@ def test_a_cancellation_reverses_everything_still_posted(runtime: Runtime) -> No
     assert balance(runtime, TRANSACTION) > 0
     intake(runtime, f"{SENDER}/three.xml", xml(cad(version=3, function="1"), reference="ICR3"), "2025-05-21T10:00")
     message = said(runtime, "three.xml")[0]
-    assert message["status"] == "AC" and message["lines"] == {} and set(message["totals"].values()) == {Decimal("0.00")}
+    assert message["status"] == "AC" and set(message["totals"].values()) == {Decimal("0.00")}
+    assert list(message["lines"]) == [1] and set(message["lines"][1].values()) == {Decimal("0.00")}
     reversal = [p for p in postings(runtime, TRANSACTION) if p.version == 3]
     assert reversal and {str(p.kind) for p in reversal} == {"cancellation"}
     assert all(p.period == "2025-05" for p in reversal)  # before the due date: the original period
@@ -153,7 +155,39 @@ def test_late_accounting_is_warned_w02_and_posts_a_100_dollar_penalty(runtime: R
         (TRANSACTION, Decimal("100.00"), "penalty", "2025-05")
     ]
     # The penalty is not part of what a cancellation reverses.
-    intake(runtime, f"{SENDER}/cancel.edi", edifact(cad(version=2, function="1"), reference="ICR3"), "2025-05-14T09:00")
+    two_lines = (valid_line(1), valid_line(2))
+    intake(runtime, f"{SENDER}/cancel.edi", edifact(cad(version=2, function="1", lines=two_lines), reference="ICR3"),
+           "2025-05-14T09:00")
+    cancelled = said(runtime, "cancel.edi")[0]
+    assert cancelled["status"] == "AC" and list(cancelled["lines"]) == [1, 2]
+    assert {amount for line in cancelled["lines"].values() for amount in line.values()} == {Decimal("0.00")}
     assert balance(runtime, TRANSACTION, kinds=DUTIES) == Decimal("0.00")
     assert balance(runtime, TRANSACTION) == Decimal("100.00")
     assert all(row.state is InboxState.ANSWERED for row in inbox_rows(runtime))
+
+
+def test_assessment_warnings_w01_and_w03_reach_the_answers_and_the_assessed_amounts_are_posted(
+    runtime: Runtime,
+) -> None:
+    # W01: the filer declared 1.00 of customs duty on the worked example (assessed 110.40). W03: glazed ceramic
+    # tiles from CN fall under the example SIMA measure S01, and the line names none.
+    misdeclared = valid_line(1, filer_amounts=(FilerAmount("CUD", "1.00", ""),))
+    undeclared = valid_line(2, classification="6907402100", unit="MTK", quantity="100", origin="CN", treatment="2")
+    for name, write, number in (("warned.edi", edifact, transaction(41)), ("warned.xml", xml, transaction(42))):
+        intake(runtime, f"{SENDER}/{name}", write(cad(number=number, lines=(misdeclared, undeclared))), ORIGINAL_DAY)
+        [answer] = said(runtime, name)
+        assert answer["status"] == "AC" and answer["codes"] == ["W01", "W03"], name
+        assert answer["lines"][1]["CUD"] == Decimal("110.40") and answer["lines"][2]["ADD"] > 0
+        posted = sum((p.amount for p in postings(runtime, number)), Decimal("0.00"))
+        assert posted == answer["totals"]["TOT"]
+    [stored] = [d for d in declarations(runtime) if d.transaction_number == transaction(41)]
+    assert [f["code"] for f in stored.findings] == ["W01", "W03"]
+
+
+def test_a_file_naming_another_sender_is_answered_to_the_provider_whose_folder_it_came_from(runtime: Runtime) -> None:
+    intake(runtime, f"{SENDER}/claims-other.edi", edifact(cad(), sender=OTHER_SENDER), ORIGINAL_DAY)
+    contrl = outbound(runtime)[f"{SENDER}/responses/claims-other.edi.contrl.edi"]
+    segments = dict(edifact_answer(contrl))
+    assert segments["UNB"][2][0] == SENDER  # addressed to who receives it
+    assert segments["UCI"][:4] == [["ICR000017"], [OTHER_SENDER], ["CBSACARM"], ["4"]]  # echoes what the file said
+    assert postings(runtime) == []

@@ -65,7 +65,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from types import MappingProxyType
 
-from pipeline.answers.envelope import AGENCY_ID, answer_syntax, inbound_reference, provider_id, write_answer
+from pipeline.answers.envelope import (
+    AGENCY_ID,
+    answer_syntax,
+    inbound_reference,
+    inbound_sender,
+    write_answer,
+)
 from pipeline.answers.outcome import FileOutcome
 from pipeline.findings import Finding
 from pipeline.writers.edifact import CUSDEC_IDENTIFIER, Message, Segment, segment
@@ -161,7 +167,7 @@ def contrl(outcome: FileOutcome, *, control_reference: str, prepared_at: datetim
 
 def _contrl_body(outcome: FileOutcome) -> list[Segment]:
     errors = outcome.file_errors
-    uci: list[str | tuple[str, ...] | None] = [inbound_reference(outcome), provider_id(outcome), AGENCY_ID]
+    uci: list[str | tuple[str, ...] | None] = [inbound_reference(outcome), inbound_sender(outcome), AGENCY_ID]
     if not outcome.file_rejected:
         return [segment("UCI", *uci, ACKNOWLEDGED)]
     interchange_read = outcome.interchange is not None

@@ -119,7 +119,14 @@ def inbound_syntax_version(data: bytes) -> str | None:
 
 
 def provider_id(outcome: FileOutcome) -> str:
-    """The service provider the answer goes to: the inbound UNB sender, else the sender folder."""
+    """The service provider the answer goes to (UNB recipient): the owner of the sender folder the file was
+    dropped in, where the answer is delivered, even when the file's UNB names another sender (A03); the inbound
+    UNB sender when no folder is known. The UCI still echoes the inbound UNB sender (ISO 9735-4)."""
+    return outcome.sender or inbound_sender(outcome)
+
+
+def inbound_sender(outcome: FileOutcome) -> str:
+    """The inbound interchange's UNB sender (what a CONTRL's UCI echoes), else the sender folder."""
     if outcome.interchange is not None and outcome.interchange.sender:
         return outcome.interchange.sender
     return outcome.sender

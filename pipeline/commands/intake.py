@@ -70,8 +70,8 @@ def _print_summary(console, summary, runtime) -> None:  # noqa: ANN001
         f"{summary.quarantined} quarantined; posted {summary.posted_total} in {summary.seconds:.1f} s."
     )
     if summary.already_processed:
-        console.print(f"  {summary.already_processed} file(s) had already been processed (same content): "
-                      "not processed again.")
+        console.print(f"  {summary.already_processed} file(s) dropped again under the same name and content: "
+                      "already answered, not processed again.")
     if summary.rejected_by_code:
         codes = ", ".join(f"{code} ×{count}" for code, count in sorted(summary.rejected_by_code.items()))
         console.print(f"  Rejections by code: {codes}")
@@ -81,13 +81,22 @@ def _print_summary(console, summary, runtime) -> None:  # noqa: ANN001
         console.print(f"  Quarantined files: {runtime.settings.archive_url}/quarantine/ (see the inbox reasons)")
 
 
+ReplayAsOfOption = Annotated[
+    str | None,
+    typer.Option("--as-of", envvar="CARM_AS_OF", help=(
+        "Business date/time of the replay run, Eastern: YYYY-MM-DD[THH:MM] (default: now). It dates the run, not "
+        "the CADs: each file keeps the acceptance date of the day it was received, as when first processed, so "
+        "a replay into a restored ledger rebuilds the same postings and W02 judgements.")),
+]
+
+
 def replay(
     on: Annotated[str | None, typer.Option("--date", help="Files archived (received) on this day: YYYY-MM-DD.")] = None,
     sender: Annotated[str | None, typer.Option("--sender", help="Files of this service provider.")] = None,
     sha256: Annotated[str | None, typer.Option("--sha256", help="The file with this content hash.")] = None,
     reanswer: Annotated[bool, typer.Option("--reanswer", help="Write the answers of processed files again.")] = False,
     json_output: JsonOption = False,
-    as_of: AsOfOption = None,
+    as_of: ReplayAsOfOption = None,
 ) -> None:
     """Re-process archived files (by date, sender or hash) without posting anything twice."""
 

@@ -134,7 +134,9 @@ def file_outcome(
             if judged.status != ACCEPTED:
                 declarations.append(DeclarationOutcome(declaration, judged.status, judged.findings))
             elif declaration.function == CANCELLATION:
-                declarations.append(DeclarationOutcome(declaration, ACCEPTED, judged.findings, totals=ZERO_TOTALS))
+                # Nothing is owed on a cancelled CAD: zero totals, and each of its lines at zero.
+                zero_lines = {line.line_number: ZERO_TOTALS for line in declaration.lines}
+                declarations.append(DeclarationOutcome(declaration, ACCEPTED, judged.findings, zero_lines, ZERO_TOTALS))
             else:
                 lines, totals = amounts[judged.declaration_id]  # type: ignore[index]
                 declarations.append(DeclarationOutcome(declaration, ACCEPTED, judged.findings, lines, totals))

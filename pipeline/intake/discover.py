@@ -3,7 +3,9 @@
 An object version is identified by (inbound bucket URL, key, ETag): listing the same bucket twice, or two
 workers listing it at once, enters it once (``INSERT … ON CONFLICT DO NOTHING`` on both dialects); a file
 re-uploaded with other content under the same name is a new version, hence a new entry. Files outside a
-registered sender's folder are quarantined here (``quarantine``). Asset events and sensors are only a wake-up
+registered sender's folder are quarantined here (``quarantine``). A version already answered, dropped again
+unchanged, is removed and not processed again (its answers are there); a quarantined one is processed once its
+sender folder has been registered. Asset events and sensors are only a wake-up
 signal: the inbox, not the event, says what is still to do (notes/airflow3.md A5).
 """
 
@@ -22,6 +24,7 @@ from pipeline.errors import TransientError
 from pipeline.intake import inbox
 from pipeline.intake.quarantine import quarantine_rows, unregistered_reason
 from pipeline.ledger import InboxEntry, InboxState, load_registry
+from pipeline.registry import Registry
 from pipeline.storage import layout
 from pipeline.storage.errors import StorageError
 
@@ -36,6 +39,7 @@ class Discovery:
     pending: list[int]  # inbox ids still to process, in id order
     new: int  # entries made by this listing
     quarantined: int
+    repeated: int = 0  # finished object versions dropped again unchanged: removed, not processed again
 
 
 def insert_ignoring_duplicates(session: Session, rows: list[dict]) -> int:
@@ -54,21 +58,27 @@ def insert_ignoring_duplicates(session: Session, rows: list[dict]) -> int:
     return new
 
 
-def _finished_versions(session: Session, bucket: str, listed: list) -> list[str]:
-    """Keys of listed object versions that intake already finished (answered or quarantined): dropped again
-    unchanged, they are not processed again and leave the inbound bucket like the first time."""
+def _dropped_again(session: Session, bucket: str, listed: list, registry: Registry) -> tuple[list[str], list[int]]:
+    """Listed object versions that intake already finished, dropped again unchanged: (keys of those that are
+    not processed again and leave the inbound bucket like the first time, inbox ids of quarantined ones whose
+    reason no longer holds — their sender has been registered since — to process now)."""
     versions = {(info.key, info.etag) for info in listed}
     finished: list[str] = []
+    reopen: list[int] = []
     for part in inbox.chunks(sorted({info.key for info in listed})):
-        for key, etag in session.execute(
-            select(InboxEntry.key, InboxEntry.etag).where(
+        for row in session.execute(
+            select(InboxEntry.id, InboxEntry.key, InboxEntry.etag, InboxEntry.state, InboxEntry.sender_id).where(
                 InboxEntry.bucket == bucket, InboxEntry.key.in_(part),
                 InboxEntry.state.in_((InboxState.ANSWERED, InboxState.QUARANTINED)),
             )
         ):
-            if (key, etag) in versions:
-                finished.append(key)
-    return finished
+            if (row.key, row.etag) not in versions:
+                continue
+            if row.state is InboxState.QUARANTINED and unregistered_reason(row, registry) is None:
+                reopen.append(row.id)
+            else:
+                finished.append(row.key)
+    return finished, reopen
 
 
 def _remove_finished(inbound, keys: list[str]) -> None:  # noqa: ANN001 - a Store
@@ -97,10 +107,11 @@ def discover(runtime: Runtime, *, as_of: str | datetime | None = None) -> Discov
         with Session(runtime.engine) as session, session.begin():
             new = insert_ignoring_duplicates(session, rows)
             registry = load_registry(session)
+            finished, reopen = _dropped_again(session, inbound.url, listed, registry)
+            inbox.reopen_quarantined(session, reopen, business_date=moment.date(), now=now)
             received = inbox.rows_by_id(session, list(session.scalars(
                 select(InboxEntry.id).where(InboxEntry.state == InboxState.RECEIVED, InboxEntry.outcome.is_(None))
             )))
-            finished = _finished_versions(session, inbound.url, listed)
         outside = [row for row in received if unregistered_reason(row, registry)]
         quarantined = quarantine_rows(runtime, outside, registry) if outside else 0
         _remove_finished(inbound, finished)
@@ -108,7 +119,9 @@ def discover(runtime: Runtime, *, as_of: str | datetime | None = None) -> Discov
             pending = inbox.pending_ids(session)
     except SQLAlchemyError as exc:
         raise TransientError(f"ledger database: {exc}") from exc
-    return Discovery(pending, new, quarantined)
+    if finished:
+        log.info("%d file(s) dropped again unchanged after intake finished them: not processed again", len(finished))
+    return Discovery(pending, new, quarantined, repeated=len(finished))
 
 
 def discover_pending(runtime: Runtime, *, as_of: str | datetime | None = None) -> list[int]:

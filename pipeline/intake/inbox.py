@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import and_, bindparam, or_, select, update
+from sqlalchemy import and_, bindparam, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from pipeline.ledger import InboxEntry, InboxState
@@ -155,6 +155,22 @@ def record_quarantined(session: Session, inbox_id: int, *, sha256: str, archive_
                 updated_at=now)
         .execution_options(synchronize_session=False)
     )
+
+
+def reopen_quarantined(session: Session, inbox_ids: Sequence[int], *, business_date: date, now: datetime) -> None:
+    """Quarantined files dropped again once their sender folder is registered: received anew on
+    ``business_date`` (their acceptance date), to be archived and processed like any new file. The quarantine
+    copy stays in the archive; the reason keeps what happened."""
+    for part in chunks(list(inbox_ids)):
+        session.execute(
+            update(InboxEntry)
+            .where(InboxEntry.id.in_(part), InboxEntry.state == InboxState.QUARANTINED)
+            .values(state=InboxState.RECEIVED, archive_key=None, attempts=0, last_error=None,
+                    business_date=business_date, updated_at=now,
+                    reason="dropped again after its sender folder was registered; was quarantined: "
+                           + func.coalesce(InboxEntry.reason, ""))
+            .execution_options(synchronize_session=False)
+        )
 
 
 def record_failure(session: Session, inbox_id: int, error: str, *, retryable: bool, now: datetime) -> None:

@@ -2,11 +2,15 @@
 
 For each file, in inbox order:
 
-1. **Already processed** — the same bytes (sha256) were already processed (another inbox entry, or an earlier
-   file of this batch): the file is not processed again and gets no second answer.
+1. **Already processed** — the same bytes (sha256) under the same inbound key were already processed (an S3
+   re-upload under the same name, another inbox entry or an earlier file of this batch): the file is not
+   processed again and gets no second answer; its answers are already under its name. The same bytes under
+   another name are a new transmission: judged like any file (every declaration it repeats is DU), answered
+   under their own name.
 2. **S13** — an interchange with the same sender and control reference was already processed with other
    content: the whole file is rejected with S13. Only interchanges that passed the file-level checks count
-   (a file rejected for its syntax may be corrected and sent again under the same reference).
+   (a file rejected for its syntax may be corrected and sent again under the same reference). With the same
+   content it is the same interchange received again (``interchange_known``): not S13.
 3. **Validation** (``pipeline.validate``) with the registry of the database and a ledger history that also
    knows what earlier files of the batch accepted, so B04/B05 judge a file as if the files before it were
    already posted.
@@ -42,6 +46,7 @@ TRANSACTION_DIGITS = 14
 @dataclass(frozen=True, slots=True)
 class FileToJudge:
     inbox_id: int
+    key: str  # in the inbound bucket
     sender_folder: str
     file_name: str
     sha256: str
@@ -66,7 +71,8 @@ class JudgedFile:
     interchange: Interchange | None
     file_findings: tuple[Finding, ...]
     declarations: tuple[JudgedDeclaration, ...]
-    duplicate_of: int | None = None  # inbox id of the same content, already processed
+    duplicate_of: int | None = None  # inbox id of the same content under the same key, already processed
+    interchange_known: bool = False  # the same interchange (sender, reference, content) was already registered
 
     @property
     def file_rejected(self) -> bool:
@@ -88,11 +94,11 @@ class LedgerView:
 
     ``latest``: transaction number → latest accepted version, for every transaction number of the batch that
     has one. ``interchanges``: (sender, control reference) → sha256 of the processed interchange. ``contents``:
-    sha256 → inbox id of a processed file with that content."""
+    (inbound key, sha256) → inbox id of a processed file with that name and content."""
 
     latest: MutableMapping[str, int] = field(default_factory=dict)
     interchanges: MutableMapping[tuple[str, str], str] = field(default_factory=dict)
-    contents: MutableMapping[str, int] = field(default_factory=dict)
+    contents: MutableMapping[tuple[str, str], int] = field(default_factory=dict)
 
     def latest_accepted_version(self, transaction_number: str) -> int | None:
         return self.latest.get(transaction_number)
@@ -158,16 +164,18 @@ def judge_file(
 ) -> JudgedFile:
     """Judge one file and record what it accepts in ``view`` (the next file of the batch sees it)."""
     syntax = answer_syntax_of(file)
-    earlier = view.contents.get(file.sha256)
+    earlier = view.contents.get((file.key, file.sha256))
     if earlier is not None and earlier != file.inbox_id:
         return JudgedFile(file, syntax, file.parsed.interchange, (), (), duplicate_of=earlier)
 
     parsed = file.parsed
     interchange = parsed.interchange
+    known = False
     if interchange is not None and parsed.syntax_ok:
         seen = view.interchanges.get((interchange.sender, interchange.control_reference))
         if seen is not None and seen != file.sha256:
             parsed = replace(parsed, findings=(*parsed.findings, s13_finding(interchange)))
+        known = seen == file.sha256
 
     context = ValidationContext(
         reference, file.business_date, sender_folder=file.sender_folder, registry=registry, history=view
@@ -194,9 +202,9 @@ def judge_file(
             judged.append(JudgedDeclaration(declaration, ACCEPTED, (*decision.warnings, *warnings), release, late))
             accepted_here[number] = declaration.version_number
 
-    result = JudgedFile(file, syntax, interchange, verdict.file_findings, tuple(judged))
+    result = JudgedFile(file, syntax, interchange, verdict.file_findings, tuple(judged), interchange_known=known)
     view.latest.update(accepted_here)
-    view.contents.setdefault(file.sha256, file.inbox_id)
+    view.contents.setdefault((file.key, file.sha256), file.inbox_id)
     if result.registers_interchange and interchange is not None:
         view.interchanges.setdefault((interchange.sender, interchange.control_reference), file.sha256)
     return result

@@ -51,6 +51,7 @@ from pipeline.answers import ACCEPTED, DUPLICATE, REJECTED, amounts_from_engine,
 from pipeline.assess import assess_declarations
 from pipeline.assess.result import UnassessableLine
 from pipeline.errors import TerminalError, TransientError
+from pipeline.findings import Finding
 from pipeline.intake import inbox, records
 from pipeline.intake.answering import (
     CANCELLATION,
@@ -73,7 +74,7 @@ from pipeline.ledger.models import DeclarationStatus
 from pipeline.model import Interchange
 from pipeline.money import from_cents
 from pipeline.parsers import ParseResult, read_submission
-from pipeline.storage import ObjectNotFound, layout
+from pipeline.storage import BucketNotFound, ObjectNotFound, layout
 from pipeline.storage.errors import StorageError
 
 if TYPE_CHECKING:
@@ -123,6 +124,7 @@ class _Assessed:
     totals: dict[str, int]  # answer charge types
     engine_totals: dict[str, int]  # engine names
     lines: list[dict[str, Any]]  # line_assessments rows, without declaration_id
+    warnings: tuple[Finding, ...] = ()  # W01/W03: the answer carries them beside validation's warnings
 
 
 def process_batch(
@@ -172,6 +174,8 @@ class _Batch:
         def guarded(item: Any) -> tuple[Any, BaseException | None]:
             try:
                 return action(item), None
+            except BucketNotFound:
+                raise  # the store is misconfigured, not this file's fault: stop the run, keep the file pending
             except (StorageError, TransientError, OSError) as exc:
                 return None, exc
 
@@ -267,7 +271,8 @@ class _Batch:
             if interchange is not None:
                 references.add((interchange.sender, interchange.control_reference))
         with Session(runtime.engine) as session, session.begin():
-            view = records.load_view(session, numbers, references, [f.sha256 for f in files if f.sha256])
+            view = records.load_view(session, numbers, references,
+                                     [(f.row.key, f.sha256) for f in files if f.sha256])
             posted_elsewhere = inbox.posted_ids(session, [f.row.id for f in files])
         judged_files: list[_File] = []
         for file in files:
@@ -275,7 +280,7 @@ class _Batch:
                 file.done = True  # another worker posted it since this one claimed it: the answers are its own
                 continue
             row = file.row
-            to_judge = FileToJudge(row.id, row.sender_id or "", row.file_name, file.sha256 or "",
+            to_judge = FileToJudge(row.id, row.key, row.sender_id or "", row.file_name, file.sha256 or "",
                                    row.business_date, file.data or b"", file.parsed)  # type: ignore[arg-type]
             try:
                 file.judged = judge_file(to_judge, view, reference=runtime.reference, registry=registry,
@@ -377,11 +382,17 @@ class _Batch:
         else:
             if judged.registers_interchange:
                 assert interchange is not None
-                interchange_id = records.insert_interchange(
+                known = records.known_interchange(
+                    session, sender=interchange.sender, control_reference=interchange.control_reference,
+                ) if judged.interchange_known else None
+                # The same interchange sent again under another name hangs its declarations off the first record.
+                interchange_id = known if known is not None else records.insert_interchange(
                     session, sender=interchange.sender, control_reference=interchange.control_reference,
                     sha256=sha256, inbox_id=row.id, syntax=interchange.syntax, accepted_at=self.moment,
                 )
-                declaration_rows = [self.declaration_row(j, interchange_id, row, sha256, now) for j in judged.declarations]
+                findings = [_findings_of(j, assessed) for j in judged.declarations]
+                declaration_rows = [self.declaration_row(j, found, interchange_id, row, sha256, now)
+                                    for j, found in zip(judged.declarations, findings, strict=True)]
                 plans = []
                 for row_values, judgement in zip(declaration_rows, judged.declarations, strict=True):
                     if judgement.status != ACCEPTED:
@@ -403,8 +414,9 @@ class _Batch:
                         new_originals[number] = plan.terms
                     plans.append(plan)
                 ids = records.insert_declarations(session, declaration_rows)
-                for declaration_id, judgement, plan in zip(ids, judged.declarations, plans, strict=True):
-                    stored_declarations.append(StoredDeclaration(judgement.status, judgement.findings, declaration_id))
+                for declaration_id, judgement, found, plan in zip(ids, judged.declarations, findings, plans,
+                                                                  strict=True):
+                    stored_declarations.append(StoredDeclaration(judgement.status, found, declaration_id))
                     if plan is None:
                         continue
                     declaration = judgement.declaration
@@ -428,8 +440,8 @@ class _Batch:
             references: dict[str, str] = {}
             if judged.syntax == "edifact":
                 names = ["contrl"] + (["cusres"] if needs_cusres(interchange, judged.file_findings) else [])
-                sender = (interchange.sender if interchange is not None and interchange.sender else None) or row.sender_id
-                references = dict(zip(names, records.issue_references(session, sender or "", len(names), now),
+                # Recorded against the provider the answers go to: the sender folder (see envelope.provider_id).
+                references = dict(zip(names, records.issue_references(session, row.sender_id or "", len(names), now),
                                       strict=True))
             version = inbound_syntax_version(file.data or b"") if judged.syntax == "edifact" else None
             stored = StoredOutcome(judged.syntax, version, self.moment, references, judged.file_findings,
@@ -439,8 +451,8 @@ class _Batch:
         file.stored, file.interchange, file.amounts, file.posted_cents = stored, interchange, amounts, posted_cents
         return _Booked(new_standing, new_originals, line_rows, posting_rows)
 
-    def declaration_row(self, judgement: Any, interchange_id: int, row: InboxRow, sha256: str,
-                        now: datetime) -> dict[str, Any]:
+    def declaration_row(self, judgement: Any, findings: tuple[Finding, ...], interchange_id: int, row: InboxRow,
+                        sha256: str, now: datetime) -> dict[str, Any]:
         declaration = judgement.declaration
         broker = declaration.broker.id if declaration.broker is not None else None
         accepted = judgement.status == ACCEPTED
@@ -455,7 +467,7 @@ class _Batch:
             "broker_bn9": broker[:9] if broker and broker[:9].isdigit() else broker,
             "release_date": records.release_date_or_none(declaration.release_date),
             "status": STATUS_OF[judgement.status],
-            "findings": [finding_json(f) for f in judgement.findings],
+            "findings": [finding_json(f) for f in findings],
             "received_on": row.business_date,
             "accepted_on": row.business_date if accepted else None,
             "posted_at": now if accepted else None,
@@ -557,7 +569,7 @@ class _Batch:
             for code, count in rejection_codes(stored).items():
                 codes[code] = codes.get(code, 0) + count
         return IntakeSummary(
-            files=len(answered), interchanges=interchanges, accepted=counts[ACCEPTED], rejected=counts[REJECTED],
+            files=len(answered) - already, interchanges=interchanges, accepted=counts[ACCEPTED], rejected=counts[REJECTED],
             duplicate=counts[DUPLICATE], quarantined=quarantined, already_processed=already, posted_cents=posted,
             rejected_by_code=codes, failures=tuple(self.failures),
             answers=getattr(self, "answer_keys", ()),
@@ -594,6 +606,12 @@ class _Dollars(dict):
         return self[cents]
 
 
+def _findings_of(judgement: Any, assessed: dict[int, _Assessed]) -> tuple[Finding, ...]:
+    """What the answer says of a declaration: judging's findings, then, once accepted, assessment's warnings."""
+    result = assessed.get(id(judgement.declaration)) if judgement.status == ACCEPTED else None
+    return judgement.findings if result is None else (*judgement.findings, *result.warnings)
+
+
 def _assessed_by_declaration(assessment: Any) -> dict[int, _Assessed]:
     """Answer amounts and ``line_assessments`` rows of every declaration of an assessment, keyed by id()."""
     lines = assessment.lines
@@ -622,6 +640,7 @@ def _assessed_by_declaration(assessment: Any) -> dict[int, _Assessed]:
         engine_totals = {name: int(total_columns[name][index]) for name in AMOUNT_NAMES}
         result[id(declaration)] = _Assessed(
             dict(sorted(line_amounts.items())), amounts_from_engine(engine_totals), engine_totals, rows,
+            assessment.warnings[index],
         )
     return result
 

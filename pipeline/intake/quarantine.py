@@ -21,7 +21,7 @@ from pipeline.errors import TransientError
 from pipeline.intake import inbox
 from pipeline.intake.inbox import InboxRow
 from pipeline.registry import Registry
-from pipeline.storage import ObjectNotFound, layout
+from pipeline.storage import BucketNotFound, ObjectNotFound, layout
 from pipeline.storage.errors import StorageError
 
 if TYPE_CHECKING:
@@ -59,6 +59,8 @@ def quarantine_rows(runtime: Runtime, rows: list[InboxRow], registry: Registry) 
             return None, StorageError(f"{row.bucket} is not the inbound bucket")
         try:
             return move(row), None
+        except BucketNotFound:
+            raise  # the store is misconfigured, not this file's fault: stop the run, keep the file pending
         except (StorageError, TransientError, OSError) as exc:
             return None, exc
 

@@ -34,10 +34,12 @@ ENGINE_AMOUNTS = ("customs_duty", "surtax", "sima", "excise_duty", "excise_tax",
 
 
 def load_view(
-    session: Session, numbers: Iterable[str], references: Iterable[tuple[str, str]], contents: Iterable[str]
+    session: Session, numbers: Iterable[str], references: Iterable[tuple[str, str]],
+    contents: Iterable[tuple[str, str]],
 ) -> LedgerView:
     """The ledger as a batch needs it: latest accepted version of each transaction number, the sha256 of each
-    (sender, control reference) already processed, and the inbox entry of each content already processed."""
+    (sender, control reference) already processed, and the inbox entry of each (inbound key, sha256) already
+    processed."""
     view = LedgerView()
     for part in chunks(sorted(set(numbers))):
         view.latest.update(session.execute(
@@ -52,12 +54,15 @@ def load_view(
             .where(tuple_(InterchangeRecord.sender_id, InterchangeRecord.control_reference).in_(part))
         ):
             view.interchanges[(sender, reference)] = sha256
-    for part in chunks(sorted(set(contents))):
-        view.contents.update(session.execute(
-            select(InboxEntry.sha256, func.min(InboxEntry.id))
+    wanted = set(contents)
+    for part in chunks(sorted({sha256 for _, sha256 in wanted})):
+        for key, sha256, inbox_id in session.execute(
+            select(InboxEntry.key, InboxEntry.sha256, func.min(InboxEntry.id))
             .where(InboxEntry.sha256.in_(part), InboxEntry.outcome.is_not(None))
-            .group_by(InboxEntry.sha256)
-        ).all())
+            .group_by(InboxEntry.key, InboxEntry.sha256)
+        ):
+            if (key, sha256) in wanted:
+                view.contents[(key, sha256)] = inbox_id
     return view
 
 
@@ -116,6 +121,12 @@ def load_amounts(session: Session, declaration_ids: Iterable[int]) -> dict[int, 
 
 
 # --- writes ----------------------------------------------------------------------------------------------------
+
+def known_interchange(session: Session, *, sender: str, control_reference: str) -> int | None:
+    """Id of the interchange already registered under (sender, control reference), if any."""
+    return session.scalar(select(InterchangeRecord.id).where(
+        InterchangeRecord.sender_id == sender, InterchangeRecord.control_reference == control_reference))
+
 
 def insert_interchange(session: Session, *, sender: str, control_reference: str, sha256: str, inbox_id: int,
                        syntax: str, accepted_at: datetime) -> int:

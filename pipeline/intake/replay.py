@@ -126,7 +126,11 @@ def _enter_orphans(runtime: Runtime, orphans: list[tuple[str, date, str]], skipp
             skipped.append(f"{key}: content does not match its name")
             continue
         interchange = read_submission(data, max_bytes=runtime.settings.max_file_bytes).interchange
-        sender = interchange.sender if interchange is not None else None
+        if interchange is None:
+            skipped.append(f"{key}: no CAD interchange can be read from it (a payments file, or an unreadable file "
+                           "whose sender is unknown): not replayed")
+            continue
+        sender = interchange.sender
         if not sender or sender not in registry.providers:
             skipped.append(f"{key}: the file names no registered sender to answer")
             continue

@@ -49,7 +49,7 @@ def run_intake(
     started, clock = datetime.now(UTC), time.perf_counter()
     moment = runtime.business_moment(as_of)
     found = discover(runtime, as_of=moment)
-    summary = IntakeSummary(quarantined=found.quarantined)
+    summary = IntakeSummary(quarantined=found.quarantined, already_processed=found.repeated)
     total = len(found.pending)
     if progress is not None:
         progress(0, total)

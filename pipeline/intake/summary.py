@@ -28,13 +28,13 @@ class FileFailure:
 
 @dataclass(frozen=True, slots=True)
 class IntakeSummary:
-    files: int = 0  # inbound files answered by this run (including files recognised as already processed)
+    files: int = 0  # inbound files answered by this run
     interchanges: int = 0  # files read as an interchange and judged
     accepted: int = 0
     rejected: int = 0
     duplicate: int = 0  # declarations answered DU
     quarantined: int = 0
-    already_processed: int = 0  # files whose content (sha256) was processed before: no second answer
+    already_processed: int = 0  # files dropped again under the same name and content: not processed again
     posted_cents: int = 0  # sum of every posting this run made (debits positive, credits negative)
     seconds: float = 0.0
     rejected_by_code: Mapping[str, int] = field(default_factory=dict)  # a plain dict: summaries cross processes

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from pipeline.errors import TransientError
 from pipeline.storage.base import ObjectInfo, check_data, check_key
-from pipeline.storage.errors import AccessDenied, InvalidKey, ObjectNotFound
+from pipeline.storage.errors import AccessDenied, BucketNotFound, InvalidKey, ObjectNotFound
 
 _FILE_MODE = 0o644  # answers and statements are read by other accounts on the host (sftp, web server)
 
@@ -70,6 +70,8 @@ class LocalStore:
         except PermissionError as exc:
             raise AccessDenied(f"{where}: permission denied") from exc
         except (IsADirectoryError, NotADirectoryError, FileExistsError) as exc:
+            if self._root.exists() and not self._root.is_dir():
+                raise BucketNotFound(f"{self.url} (a file, not a folder)") from exc  # misconfigured, not this key
             raise InvalidKey(f"{where}: a folder and an object would share this name") from exc
         except OSError as exc:
             if exc.errno == errno.ENAMETOOLONG:
