@@ -152,3 +152,23 @@ def ledger_engine(ledger_url: str) -> Iterator[Engine]:
     engine = engine_for(ledger_url)
     yield engine
     engine.dispose()
+
+
+@pytest.fixture
+def carm(ledger_url: str, tmp_path: Path):  # noqa: ANN201
+    """The command line: ``carm(*args)`` → (exit code, stdout, stderr) through typer's runner, with CARM_HOME in
+    ``tmp_path`` (``carm.home``) and the test's ledger."""
+    from typer.testing import CliRunner
+
+    from pipeline.cli import build_app
+
+    runner = CliRunner()
+    environ = {"CARM_HOME": str(tmp_path / "home"), "CARM_DB_URL": ledger_url, "CARM_AS_OF": "", "COLUMNS": "200"}
+    app = build_app()
+
+    def invoke(*args: str) -> tuple[int, str, str]:
+        result = runner.invoke(app, list(args), env=environ)
+        return result.exit_code, result.stdout, result.stderr
+
+    invoke.home = tmp_path / "home"  # type: ignore[attr-defined]
+    return invoke

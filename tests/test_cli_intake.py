@@ -9,30 +9,13 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
-from pipeline.cli import build_app
 from pipeline.storage import layout
 from tests.model_samples import IMPORTER, SENDER, TRANSACTION
 from tests.test_intake_support import cad, edifact, xml
 
 INTAKE_KEYS = {"files", "interchanges", "declarations", "quarantined", "posted_total", "seconds"}
 POSTING_KEYS = {"date", "transaction_number", "version", "kind", "charge_type", "amount", "period", "due_date"}
-
-
-@pytest.fixture
-def carm(ledger_url: str, tmp_path: Path):  # noqa: ANN201
-    """``carm(*args)`` → (exit code, stdout, stderr), with CARM_HOME in ``tmp_path`` and the test's ledger."""
-    runner = CliRunner()
-    environ = {"CARM_HOME": str(tmp_path / "home"), "CARM_DB_URL": ledger_url, "CARM_AS_OF": "", "COLUMNS": "200"}
-    app = build_app()
-
-    def invoke(*args: str) -> tuple[int, str, str]:
-        result = runner.invoke(app, list(args), env=environ)
-        return result.exit_code, result.stdout, result.stderr
-
-    invoke.home = tmp_path / "home"  # type: ignore[attr-defined]
-    return invoke
 
 
 def registered(carm) -> None:  # noqa: ANN001
@@ -148,3 +131,10 @@ def test_db_upgrade_reports_the_revision(carm) -> None:  # noqa: ANN001
 
     code, out, _ = carm("db", "upgrade", "--json")
     assert code == 0 and json.loads(out)["revision"] == head_revision()
+
+
+@pytest.mark.parametrize("number", ["123456789RM0001", "garbage", "123456782RT0001", "123456782", ""])
+def test_account_of_a_number_that_is_no_bn15_import_account_says_it_is_invalid(carm, number: str) -> None:  # noqa: ANN001
+    code, out, err = carm("account", number, "--json")
+    assert code == 2 and out == ""
+    assert "not a valid BN15 import account" in err and "not registered" not in err, err

@@ -2,7 +2,8 @@
 
 Exit codes (spec/interfaces.md): 0 success; 1 the input was processed and some of it was rejected; 2 the command
 could not run. A user never sees a stack trace: faults are reported in one line naming the file and the place
-(set ``CARM_DEBUG=1`` to get the traceback).
+(set ``CARM_DEBUG=1`` to get the traceback). A fault of the ledger database (unreachable server, a file that is
+not a database …) is reported here for every command, naming the database of ``CARM_DB_URL``.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from pipeline.errors import CarmError
 
@@ -31,7 +33,25 @@ def stdout() -> Console:
 
 
 def stderr() -> Console:
-    return Console(stderr=True, highlight=False)
+    # soft_wrap: a message stays one line in logs, whatever the width; the terminal wraps it for the eye.
+    return Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def _database_fault(exc: Exception) -> str | None:
+    """The one-line report of a fault raised by the ledger database's driver, or None for any other fault."""
+    # Only if SQLAlchemy is already loaded: an exception cannot be one of its classes otherwise, and a command
+    # that never touches the ledger should not pay for importing it.
+    errors = sys.modules.get("sqlalchemy.exc")
+    if errors is None or not isinstance(exc, errors.DBAPIError):
+        return None
+    from pipeline.config import Settings
+    from pipeline.ledger.database import describe_fault
+
+    try:
+        db_url = Settings.from_env().db_url
+    except CarmError:  # cannot happen once a command reached the database, but the report must not fail
+        db_url = os.environ.get("CARM_DB_URL", "")
+    return describe_fault(exc, db_url)
 
 
 def run(action: Callable[[], int]) -> None:
@@ -45,6 +65,10 @@ def run(action: Callable[[], int]) -> None:
         stderr().print(f"[bold red]error:[/] {exc.filename or ''}: {exc.strerror or exc}")
         raise typer.Exit(2) from None
     except Exception as exc:  # noqa: BLE001 - last line of defence: no stack trace for users
+        database_fault = _database_fault(exc)
+        if database_fault is not None:
+            stderr().print(f"[bold red]error:[/] {escape(database_fault)}")
+            raise typer.Exit(2) from None
         if os.environ.get("CARM_DEBUG"):
             raise
         stderr().print(f"[bold red]internal error:[/] {type(exc).__name__}: {exc} (set CARM_DEBUG=1 for details)")

@@ -66,22 +66,16 @@ def upgrade(json_output: JsonOption = False) -> None:
     """Apply the schema migrations to the ledger database (CARM_DB_URL)."""
 
     def body() -> int:
-        from sqlalchemy.exc import SQLAlchemyError
-
         from pipeline.config import Settings
-        from pipeline.errors import TransientError
         from pipeline.ledger import current_revision, engine_for, head_revision
         from pipeline.ledger import upgrade as migrate
 
         settings = Settings.from_env()
         engine = engine_for(settings.db_url)
-        try:
+        try:  # a database fault is reported by ``run``, as for every command
             migrate(settings.db_url)
             with engine.connect() as connection:
                 revision = current_revision(connection)
-        except SQLAlchemyError as exc:
-            raise TransientError(f"ledger database {engine.url.render_as_string(hide_password=True)}: "
-                                 f"{exc.orig or exc}") from exc
         finally:
             engine.dispose()
         if json_output:

@@ -32,14 +32,19 @@ def _runtime():  # noqa: ANN202
 def add_provider(
     provider_id: Annotated[str, typer.Argument(metavar="ID", help="Sender ID: 3-17 characters A-Z 0-9 (its inbound folder).")],
     name: NameOption,
+    json_output: JsonOption = False,
 ) -> None:
     """Register a service provider (a sender of CAD files) or rename it."""
 
     def body() -> int:
         from pipeline.intake import registry
+        from pipeline.registry import provider_document
 
-        registry.add_provider(_runtime(), provider_id, name)
-        stdout().print(f"Service provider {provider_id} registered: {name}")
+        provider = registry.add_provider(_runtime(), provider_id, name)
+        if json_output:
+            print_json({"provider": provider_document(provider)})
+        else:
+            stdout().print(f"Service provider {provider.id} registered: {provider.name}")
         return 0
 
     run(body)
@@ -48,17 +53,28 @@ def add_provider(
 def add_importer(
     bn15: Annotated[str, typer.Argument(help="The importer's BN15 RM program account, e.g. 123456782RM0001.")],
     name: NameOption,
-    security: Annotated[str, typer.Option("--security", help="RPP security posted, in dollars.")] = "0.00",
-    rpp: Annotated[bool, typer.Option("--rpp/--no-rpp", help="Release prior to payment.")] = True,
+    security: Annotated[
+        str | None,
+        typer.Option("--security", help="RPP security posted, in dollars. Default: unchanged (new importer: 0.00)."),
+    ] = None,
+    rpp: Annotated[
+        bool | None,
+        typer.Option("--rpp/--no-rpp", help="Release prior to payment. Default: unchanged (new importer: RPP)."),
+    ] = None,
+    json_output: JsonOption = False,
 ) -> None:
     """Register an importer (or update its name, security and RPP status)."""
 
     def body() -> int:
         from pipeline.intake import registry
+        from pipeline.registry import importer_document
 
-        registry.add_importer(_runtime(), bn15, name, security=security, rpp=rpp)
-        stdout().print(f"Importer {bn15} registered: {name} (security {registry.check_security(security)}, "
-                       f"{'RPP' if rpp else 'no RPP'})")
+        importer = registry.add_importer(_runtime(), bn15, name, security=security, rpp=rpp)
+        if json_output:
+            print_json({"importer": importer_document(importer)})
+        else:
+            stdout().print(f"Importer {importer.bn15} registered: {importer.name} (security {importer.security}, "
+                           f"{'RPP' if importer.rpp else 'no RPP'})")
         return 0
 
     run(body)
@@ -67,14 +83,19 @@ def add_importer(
 def add_broker(
     bn9: Annotated[str, typer.Argument(help="The customs broker's 9-digit business number.")],
     name: NameOption,
+    json_output: JsonOption = False,
 ) -> None:
     """Register a customs broker."""
 
     def body() -> int:
         from pipeline.intake import registry
+        from pipeline.registry import broker_document
 
-        registry.add_broker(_runtime(), bn9, name)
-        stdout().print(f"Broker {bn9} registered: {name}")
+        broker = registry.add_broker(_runtime(), bn9, name)
+        if json_output:
+            print_json({"broker": broker_document(broker)})
+        else:
+            stdout().print(f"Broker {broker.bn9} registered: {broker.name}")
         return 0
 
     run(body)
@@ -83,14 +104,19 @@ def add_broker(
 def authorize(
     provider_id: Annotated[str, typer.Argument(metavar="ID", help="The service provider.")],
     bn15: Annotated[str, typer.Argument(help="The importer it may file for.")],
+    json_output: JsonOption = False,
 ) -> None:
     """Allow a service provider to file CADs for an importer (A02)."""
 
     def body() -> int:
         from pipeline.intake import registry
+        from pipeline.registry import authorization_document
 
-        registry.authorize(_runtime(), provider_id, bn15)
-        stdout().print(f"{provider_id} may file for {bn15}")
+        provider, importer = registry.authorize(_runtime(), provider_id, bn15)
+        if json_output:
+            print_json({"authorization": authorization_document(provider, importer)})
+        else:
+            stdout().print(f"{provider} may file for {importer}")
         return 0
 
     run(body)

@@ -17,7 +17,16 @@ from stdnum import luhn
 
 from pipeline.generate import names
 from pipeline.identifiers import business_number
-from pipeline.registry import Broker, Importer, Provider, Registry
+from pipeline.registry import (
+    Broker,
+    Importer,
+    Provider,
+    Registry,
+    authorization_document,
+    broker_document,
+    importer_document,
+    provider_document,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,11 +135,8 @@ def build_world(rng: random.Random, *, providers: int, importers: int) -> World:
 def registry_document(registry: Registry) -> dict:
     """The registry in the JSON form ``carm registry load`` reads (pipeline/registry.py)."""
     return {
-        "providers": [{"id": p.id, "name": p.name} for p in sorted(registry.providers.values(), key=lambda p: p.id)],
-        "importers": [
-            {"bn15": i.bn15, "name": i.name, "security": f"{i.security:.2f}", "rpp": i.rpp}
-            for i in sorted(registry.importers.values(), key=lambda i: i.bn15)
-        ],
-        "brokers": [{"bn9": b.bn9, "name": b.name} for b in sorted(registry.brokers.values(), key=lambda b: b.bn9)],
-        "authorizations": [{"provider": p, "importer": i} for p, i in sorted(registry.authorizations)],
+        "providers": [provider_document(p) for p in sorted(registry.providers.values(), key=lambda p: p.id)],
+        "importers": [importer_document(i) for i in sorted(registry.importers.values(), key=lambda i: i.bn15)],
+        "brokers": [broker_document(b) for b in sorted(registry.brokers.values(), key=lambda b: b.bn9)],
+        "authorizations": [authorization_document(p, i) for p, i in sorted(registry.authorizations)],
     }

@@ -3,6 +3,9 @@
 Postings are listed by posting date (then the order they were made) between ``start`` and ``end`` inclusive;
 the balance is the account's balance at the end of ``end`` (every posting up to it, whatever ``start`` is), or
 today's balance without ``end``. Debits are positive, credits negative, amounts two-decimal strings.
+A number that is not a BN15 import account at all is reported as such (``registry.check_importer``), not as
+"not registered", which would send the user looking in the registry instead of at the number they typed; a
+valid one that nobody registered is ``UnknownImporter``. Both are bad input (exit code 2).
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from pipeline.errors import TerminalError
+from pipeline.intake.registry import check_importer
 from pipeline.ledger import Importer, Posting
 from pipeline.money import format_amount
 
@@ -28,6 +32,7 @@ class UnknownImporter(TerminalError):
 
 def account(source: Runtime | Session | Engine, bn15: str, *, start: date | None = None,
             end: date | None = None) -> dict[str, Any]:
+    check_importer(bn15)
     if isinstance(source, Session):
         return _account(source, bn15, start, end)
     engine = source if isinstance(source, Engine) else source.engine

@@ -24,6 +24,7 @@ from pipeline.errors import TransientError
 from pipeline.intake import inbox
 from pipeline.intake.quarantine import quarantine_rows, unregistered_reason
 from pipeline.ledger import InboxEntry, InboxState, load_registry
+from pipeline.ledger.database import database_fault
 from pipeline.registry import Registry
 from pipeline.storage import layout
 from pipeline.storage.errors import StorageError
@@ -118,7 +119,7 @@ def discover(runtime: Runtime, *, as_of: str | datetime | None = None) -> Discov
         with Session(runtime.engine) as session:
             pending = inbox.pending_ids(session)
     except SQLAlchemyError as exc:
-        raise TransientError(f"ledger database: {exc}") from exc
+        raise database_fault(exc, runtime.settings.db_url) from exc
     if finished:
         log.info("%d file(s) dropped again unchanged after intake finished them: not processed again", len(finished))
     return Discovery(pending, new, quarantined, repeated=len(finished))

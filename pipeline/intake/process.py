@@ -70,6 +70,7 @@ from pipeline.intake.postings import OriginalTerms, plan_postings, standing_afte
 from pipeline.intake.quarantine import quarantine_rows, unregistered_reason
 from pipeline.intake.summary import FileFailure, IntakeSummary
 from pipeline.ledger import LineAssessment, Posting, load_registry
+from pipeline.ledger.database import database_fault
 from pipeline.ledger.models import DeclarationStatus
 from pipeline.model import Interchange
 from pipeline.money import from_cents
@@ -141,7 +142,7 @@ def process_batch(
         for part in inbox.chunks(ids, BATCH_FILES):
             summary = summary.merge(_Batch(runtime, moment, after_stage).run(part))
     except SQLAlchemyError as exc:
-        raise TransientError(f"ledger database {runtime.engine.url.render_as_string()}: {exc}") from exc
+        raise database_fault(exc, runtime.settings.db_url) from exc
     return summary.timed(time.perf_counter() - started)
 
 
@@ -654,5 +655,5 @@ def answer_again(runtime: Runtime, rows: Sequence[InboxRow]) -> tuple[int, tuple
         batch.restore(files)
         answered = batch.answer([f for f in files if not f.done and f.stored is not None and f.stored.answered])
     except SQLAlchemyError as exc:
-        raise TransientError(f"ledger database: {exc}") from exc
+        raise database_fault(exc, runtime.settings.db_url) from exc
     return len(answered), batch.answer_keys, tuple(batch.failures)

@@ -5,6 +5,12 @@ written, with a message naming the value and what is wrong (``RegistryError``, e
 3–17 characters A–Z 0–9 (spec/identifiers.md), an importer a valid BN15 RM program account, a broker a valid
 BN9. Intake reads the registry back as ``pipeline.registry.Registry`` (``load_registry``) for A01, A02, A03
 and B02.
+
+An importer's security and RPP status left unstated (None) keep what the ledger holds, and a new importer gets
+the defaults (``pipeline.registry.resolve_importer``, applied by ``save_registry`` in the writing transaction).
+Each ``add_…`` returns the record as now registered. Database faults propagate as SQLAlchemy raises them: the
+CLI reports them once for every command (``pipeline.commands.common.run``), Airflow retries them
+(``pipeline.orchestration.faults``).
 """
 
 from __future__ import annotations
@@ -14,11 +20,10 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 from stdnum.exceptions import ValidationError
 
-from pipeline.errors import TerminalError, TransientError
+from pipeline.errors import TerminalError
 from pipeline.generate.world import registry_document
 from pipeline.identifiers import business_number
 from pipeline.ledger import Importer, Provider, load_registry, save_registry
@@ -87,8 +92,10 @@ def check_registry(registry: Registry) -> Registry:
     providers = {check_sender_id(p.id): ProviderEntry(p.id, check_name(p.name, f"provider {p.id}"))
                  for p in registry.providers.values()}
     importers = {
-        check_importer(i.bn15): ImporterEntry(i.bn15, check_name(i.name, f"importer {i.bn15}"),
-                                              check_security(i.security), bool(i.rpp))
+        check_importer(i.bn15): ImporterEntry(
+            i.bn15, check_name(i.name, f"importer {i.bn15}"),
+            None if i.security is None else check_security(i.security), None if i.rpp is None else bool(i.rpp),
+        )
         for i in registry.importers.values()
     }
     brokers = {check_broker(b.bn9): BrokerEntry(b.bn9, check_name(b.name, f"broker {b.bn9}"))
@@ -101,47 +108,43 @@ def check_registry(registry: Registry) -> Registry:
     return Registry(providers, importers, brokers, registry.authorizations)
 
 
-def _store(runtime: Runtime, registry: Registry) -> None:
-    try:
-        with Session(runtime.engine) as session, session.begin():
-            save_registry(session, registry)
-    except SQLAlchemyError as exc:
-        raise TransientError(f"ledger database: {exc}") from exc
+def _store(runtime: Runtime, registry: Registry) -> Registry:
+    with Session(runtime.engine) as session, session.begin():
+        return save_registry(session, registry)
 
 
 def current(runtime: Runtime) -> Registry:
-    try:
-        with Session(runtime.engine) as session:
-            return load_registry(session)
-    except SQLAlchemyError as exc:
-        raise TransientError(f"ledger database: {exc}") from exc
+    with Session(runtime.engine) as session:
+        return load_registry(session)
 
 
-def add_provider(runtime: Runtime, provider_id: str, name: str) -> None:
-    _store(runtime, check_registry(Registry(providers={provider_id: ProviderEntry(provider_id, name)})))
+def add_provider(runtime: Runtime, provider_id: str, name: str) -> ProviderEntry:
+    stored = _store(runtime, check_registry(Registry(providers={provider_id: ProviderEntry(provider_id, name)})))
+    return stored.providers[provider_id]
 
 
-def add_importer(runtime: Runtime, bn15: str, name: str, *, security: Decimal | str = "0", rpp: bool = True) -> None:
-    entry = ImporterEntry(bn15, name, check_security(security), rpp)
-    _store(runtime, check_registry(Registry(importers={bn15: entry})))
+def add_importer(runtime: Runtime, bn15: str, name: str, *, security: Decimal | str | None = None,
+                 rpp: bool | None = None) -> ImporterEntry:
+    """Register or update an importer; ``security`` or ``rpp`` None keeps the stored value (a new importer: no
+    security, RPP)."""
+    entry = ImporterEntry(bn15, name, security=None if security is None else check_security(security), rpp=rpp)
+    return _store(runtime, check_registry(Registry(importers={bn15: entry}))).importers[bn15]
 
 
-def add_broker(runtime: Runtime, bn9: str, name: str) -> None:
-    _store(runtime, check_registry(Registry(brokers={bn9: BrokerEntry(bn9, name)})))
+def add_broker(runtime: Runtime, bn9: str, name: str) -> BrokerEntry:
+    return _store(runtime, check_registry(Registry(brokers={bn9: BrokerEntry(bn9, name)}))).brokers[bn9]
 
 
-def authorize(runtime: Runtime, provider_id: str, bn15: str) -> None:
+def authorize(runtime: Runtime, provider_id: str, bn15: str) -> tuple[str, str]:
     check_sender_id(provider_id)
     check_importer(bn15)
-    try:
-        with Session(runtime.engine) as session, session.begin():
-            if session.get(Provider, provider_id) is None:
-                raise RegistryError(f"provider {provider_id!r} is not registered (carm registry add-provider)")
-            if session.get(Importer, bn15) is None:
-                raise RegistryError(f"importer {bn15!r} is not registered (carm registry add-importer)")
-            save_registry(session, Registry(authorizations=frozenset({(provider_id, bn15)})))
-    except SQLAlchemyError as exc:
-        raise TransientError(f"ledger database: {exc}") from exc
+    with Session(runtime.engine) as session, session.begin():
+        if session.get(Provider, provider_id) is None:
+            raise RegistryError(f"provider {provider_id!r} is not registered (carm registry add-provider)")
+        if session.get(Importer, bn15) is None:
+            raise RegistryError(f"importer {bn15!r} is not registered (carm registry add-importer)")
+        save_registry(session, Registry(authorizations=frozenset({(provider_id, bn15)})))
+    return provider_id, bn15
 
 
 def load_file(runtime: Runtime, path: str | Path) -> dict[str, int]:

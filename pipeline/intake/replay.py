@@ -25,12 +25,12 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from pipeline.errors import TransientError
 from pipeline.intake import inbox
 from pipeline.intake.discover import insert_ignoring_duplicates
 from pipeline.intake.process import answer_again, process_batch
 from pipeline.intake.summary import IntakeSummary, ReplaySummary
 from pipeline.ledger import InboxEntry, InboxState, load_registry
+from pipeline.ledger.database import database_fault
 from pipeline.parsers import read_submission
 from pipeline.storage import layout
 
@@ -74,7 +74,7 @@ def replay(
                     )
             intake = intake.merge(process_batch(runtime, ids, as_of=moment))
     except SQLAlchemyError as exc:
-        raise TransientError(f"ledger database: {exc}") from exc
+        raise database_fault(exc, runtime.settings.db_url) from exc
     return ReplaySummary(
         selected=len(by_content) + len(skipped), processed=len({r.sha256 for r in to_process}),
         already_processed=len(processed), reanswered=reanswered, skipped=tuple(skipped), intake=intake,

@@ -22,12 +22,12 @@ from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from pipeline.errors import TransientError
 from pipeline.intake import inbox
 from pipeline.intake.discover import discover
 from pipeline.intake.process import BATCH_FILES, StageHook, process_batch
 from pipeline.intake.summary import IntakeSummary
 from pipeline.ledger import InboxEntry, Run
+from pipeline.ledger.database import database_fault
 
 if TYPE_CHECKING:
     from pipeline.config import Settings
@@ -103,7 +103,7 @@ def sender_groups(runtime: Runtime, ids: Sequence[int]) -> list[list[int]]:
                     members.setdefault(sender, []).append(row_id)
                     sizes[sender] = sizes.get(sender, 0) + size
     except SQLAlchemyError as exc:
-        raise TransientError(f"ledger database: {exc}") from exc
+        raise database_fault(exc, runtime.settings.db_url) from exc
     order = sorted(members, key=lambda sender: (-sizes[sender], sender or ""))
     return [sorted(members[sender]) for sender in order]
 
@@ -130,4 +130,4 @@ def record_run(runtime: Runtime, kind: str, moment: datetime, started: datetime,
             session.add(Run(kind=kind, business_date=moment.date(), started_at=started,
                             finished_at=datetime.now(UTC), counts=summary.counts(), error=failures or None))
     except SQLAlchemyError as exc:
-        raise TransientError(f"ledger database: {exc}") from exc
+        raise database_fault(exc, runtime.settings.db_url) from exc

@@ -7,9 +7,9 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
 
-from pipeline.errors import ConfigurationError
+from pipeline.errors import ConfigurationError, TransientError
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
@@ -24,6 +24,26 @@ def _parse(db_url: str) -> URL:
     if url.drivername == "postgresql":  # plain postgresql:// would mean psycopg2, which is not a dependency
         url = url.set(drivername="postgresql+psycopg")
     return url
+
+
+def shown_url(db_url: str) -> str:
+    """``db_url`` as it may be printed: the password hidden."""
+    try:
+        return _parse(db_url).render_as_string(hide_password=True)
+    except ConfigurationError:
+        return "(not a database URL)"
+
+
+def describe_fault(fault: SQLAlchemyError, db_url: str) -> str:
+    """One line for a fault the database or the way to it raised (refused connection, a file that is not a
+    database …): which ledger database, and the driver's own words without SQLAlchemy's SQL and links."""
+    cause = getattr(fault, "orig", None) or fault
+    return f"ledger database {shown_url(db_url)} (CARM_DB_URL): {' '.join(str(cause).split())}"
+
+
+def database_fault(fault: SQLAlchemyError, db_url: str) -> TransientError:
+    """A fault of the ledger database met mid-run, as the retryable error that reports it in one line."""
+    return TransientError(describe_fault(fault, db_url))
 
 
 def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:

@@ -9,7 +9,7 @@ from pipeline.ledger.models import Authorization, Broker, Importer, Provider
 from pipeline.registry import Broker as BrokerEntry
 from pipeline.registry import Importer as ImporterEntry
 from pipeline.registry import Provider as ProviderEntry
-from pipeline.registry import Registry
+from pipeline.registry import Registry, resolve_importer
 
 
 def load_registry(session: Session) -> Registry:
@@ -25,11 +25,19 @@ def load_registry(session: Session) -> Registry:
     return Registry(providers, importers, brokers, authorizations)
 
 
-def save_registry(session: Session, registry: Registry) -> None:
-    """Add or update every record of ``registry`` (records absent from it are left alone)."""
+def save_registry(session: Session, registry: Registry) -> Registry:
+    """Add or update every record of ``registry`` (records absent from it are left alone) and return them as
+    now stored: an importer whose security or RPP status is not stated keeps the stored one
+    (``pipeline.registry.resolve_importer``)."""
     for provider in registry.providers.values():
         session.merge(Provider(id=provider.id, name=provider.name))
-    for importer in registry.importers.values():
+    importers = {}
+    for stated in registry.importers.values():
+        # FOR UPDATE (PostgreSQL; SQLite's write transaction already excludes other writers): a concurrent
+        # change of the security between this read and the write below must not be overwritten by the old value.
+        row = session.get(Importer, stated.bn15, with_for_update=True)
+        stored = None if row is None else ImporterEntry(row.bn15, row.name, row.security, row.rpp)
+        importer = importers[stated.bn15] = resolve_importer(stated, stored)
         session.merge(Importer(bn15=importer.bn15, name=importer.name, security=importer.security, rpp=importer.rpp))
     for broker in registry.brokers.values():
         session.merge(Broker(bn9=broker.bn9, name=broker.name))
@@ -37,3 +45,4 @@ def save_registry(session: Session, registry: Registry) -> None:
     for provider_id, bn15 in sorted(registry.authorizations):
         session.merge(Authorization(provider_id=provider_id, importer_bn15=bn15))
     session.flush()
+    return Registry(registry.providers, importers, registry.brokers, registry.authorizations)
