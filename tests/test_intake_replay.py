@@ -14,12 +14,14 @@ import pytest
 
 from pipeline.errors import TransientError
 from pipeline.intake import MAX_ATTEMPTS, replay, run_intake
+from pipeline.intake.replay import ReplayError
 from pipeline.ledger import InboxState
 from pipeline.runtime import Runtime
 from pipeline.storage import Buckets
 from tests.model_samples import SENDER
 from tests.test_intake_answers import answers_of
 from tests.test_intake_support import (
+    OTHER_SENDER,
     another_ledger,
     cad,
     drop,
@@ -130,6 +132,24 @@ def test_replay_rebuilds_a_ledger_that_lost_its_entries_from_the_archive(runtime
         assert len(postings(restored)) == len(original)
     finally:
         restored.engine.dispose()
+
+
+def test_replay_of_one_sender_rebuilds_only_that_senders_files(runtime: Runtime, second_ledger: str) -> None:
+    drop(runtime, f"{SENDER}/mine.edi", edifact(cad()))
+    drop(runtime, f"{OTHER_SENDER}/theirs.edi", edifact(cad(number=transaction(8)), sender=OTHER_SENDER))
+    run_intake(runtime, as_of=AS_OF)
+    restored = make_runtime(runtime.settings.home, second_ledger)
+    try:
+        result = replay(restored, day=date(2025, 5, 6), sender=OTHER_SENDER, as_of=AS_OF)
+        assert (result.processed, result.skipped) == (1, ())
+        assert {p.transaction_number for p in postings(restored)} == {transaction(8)}
+    finally:
+        restored.engine.dispose()
+
+
+def test_replay_of_a_sender_nobody_registered_is_refused(runtime: Runtime) -> None:
+    with pytest.raises(ReplayError, match="'NOBODY1' is not a registered service provider"):
+        replay(runtime, day=date(2025, 5, 6), sender="NOBODY1", as_of=AS_OF)
 
 
 @pytest.fixture

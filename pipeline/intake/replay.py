@@ -11,7 +11,8 @@ Semantics (our reading of interfaces.md "re-processes archived files … without
   acceptance date of the day it was received.
 - With ``day`` (or ``sha256``), archived objects the ledger has no inbox entry for at all (a database restored
   from an older backup) are entered and processed too: sender = the sender the file names (it must be
-  registered), answers under ``<sender>/responses/<sha256>.contrl.edi`` (etc.): the original name is lost.
+  registered; with ``sender`` only that sender's files), answers under ``<sender>/responses/<sha256>.contrl.edi``
+  (etc.): the original name is lost.
   Quarantined files are never replayed.
 """
 
@@ -25,6 +26,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from pipeline.errors import TerminalError
 from pipeline.intake import inbox
 from pipeline.intake.discover import insert_ignoring_duplicates
 from pipeline.intake.process import answer_again, process_batch
@@ -38,6 +40,10 @@ if TYPE_CHECKING:
     from pipeline.runtime import Runtime
 
 
+class ReplayError(TerminalError):
+    """A replay that cannot select anything as asked."""
+
+
 def replay(
     runtime: Runtime, *, day: date | None = None, sender: str | None = None, sha256: str | None = None,
     reanswer: bool = False, as_of: str | datetime | None = None,
@@ -48,9 +54,11 @@ def replay(
             rows = _selected_rows(session, day, sender, sha256)
             known = {row.sha256 for row in rows}
             skipped: list[str] = []
-            orphans = _orphans(runtime, session, day, sha256, known) if sender is None else []
+            if sender is not None and sender not in load_registry(session).providers:
+                raise ReplayError(f"--sender {sender!r} is not a registered service provider (carm registry list)")
+            orphans = _orphans(runtime, session, day, sha256, known)
         if orphans:
-            rows += _enter_orphans(runtime, orphans, skipped)
+            rows += _enter_orphans(runtime, orphans, skipped, sender)
         by_content: dict[str, list[inbox.InboxRow]] = {}
         for row in rows:
             by_content.setdefault(row.sha256 or "", []).append(row)
@@ -114,7 +122,10 @@ def _orphans(runtime: Runtime, session: Session, day: date | None, sha256: str |
     return [item for item in found if item[2] not in entered]
 
 
-def _enter_orphans(runtime: Runtime, orphans: list[tuple[str, date, str]], skipped: list[str]) -> list[inbox.InboxRow]:
+def _enter_orphans(runtime: Runtime, orphans: list[tuple[str, date, str]], skipped: list[str],
+                   only_sender: str | None) -> list[inbox.InboxRow]:
+    """Inbox entries for archived files the ledger does not know, each under the sender its interchange names
+    (only those of ``only_sender`` when given); what cannot be entered is told in ``skipped``."""
     archive = runtime.buckets.archive
     now = datetime.now(UTC)
     with Session(runtime.engine) as session:
@@ -131,6 +142,8 @@ def _enter_orphans(runtime: Runtime, orphans: list[tuple[str, date, str]], skipp
                            "whose sender is unknown): not replayed")
             continue
         sender = interchange.sender
+        if only_sender is not None and sender != only_sender:
+            continue  # another sender's file: not selected
         if not sender or sender not in registry.providers:
             skipped.append(f"{key}: the file names no registered sender to answer")
             continue
