@@ -164,7 +164,8 @@ class _Batch:
             self.after_stage(stage, [f.row.id for f in files])
 
     def fail(self, file: _File, error: str, *, retryable: bool) -> None:
-        log.warning("inbox %s (%s): %s", file.row.id, file.row.key, error)
+        # INFO: the run's summary reports every failure (CLI and DAG logs); a warning would say it twice.
+        log.info("inbox %s (%s): %s", file.row.id, file.row.key, error)
         with Session(self.runtime.engine) as session, session.begin():
             inbox.record_failure(session, file.row.id, error, retryable=retryable, now=self.now())
         self.failures.append(FileFailure(file.row.id, file.row.key, error, retryable))
