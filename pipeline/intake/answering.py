@@ -71,7 +71,7 @@ class StoredOutcome:
     references: Mapping[str, str]  # "contrl", "cusres" → interchange control reference issued by the database
     file_findings: tuple[Finding, ...]
     declarations: tuple[StoredDeclaration, ...]
-    duplicate_of: int | None = None  # same content as this inbox entry, already processed: no answer
+    duplicate_of: int | None = None  # same name and content as this inbox entry, already processed: no answer
 
     def as_json(self) -> dict[str, Any]:
         return {

@@ -37,7 +37,7 @@ def intake_lines(summary: Mapping[str, Any], title: str) -> list[str]:
     ]
     if summary.get("already_processed"):
         lines.append(f"{title}: {_plural(int(summary['already_processed']), 'file')} already processed before "
-                     "(same content): not posted again")
+                     "(same name and content): not processed again")
     for failure in summary.get("failures", ()):
         again = "retried" if failure.get("retryable") else "NOT retried (needs operations)"
         lines.append(f"{title}: inbox {failure.get('inbox_id')} {failure.get('key')} failed, {again}: "
