@@ -15,15 +15,19 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from sqlalchemy import update
+from sqlalchemy.orm import Session
 
 from pipeline.generate import generate_submissions
-from pipeline.intake import STAGES, discover_pending, process_batch, run_intake
-from pipeline.ledger import InboxState
+from pipeline.intake import MAX_ATTEMPTS, STAGES, discover_pending, process_batch, run_intake
+from pipeline.intake.lease import leased
+from pipeline.ledger import InboxEntry, InboxState
 from pipeline.reference import load_reference
 from pipeline.registry import Registry
 from tests.model_samples import SENDER
 from tests.test_intake_answers import answers_of
 from tests.test_intake_support import (
+    OTHER_SENDER,
     another_ledger,
     cad,
     drop,
@@ -204,3 +208,46 @@ def _number(sequence: int) -> str:
     from tests.test_intake_support import transaction
 
     return transaction(10_000 + sequence)
+
+
+def test_a_posted_file_is_answered_whatever_attempts_kills_used_up(ledger_url: str, tmp_path: Path) -> None:
+    runtime = make_runtime(tmp_path / "home", ledger_url, test_registry())
+    try:
+        drop(runtime, f"{SENDER}/one.edi", edifact(cad()))
+
+        def die_after_posting(reached: str, ids) -> None:  # noqa: ANN001
+            if reached == "posted":
+                raise Interrupted(reached)
+
+        with pytest.raises(Interrupted):
+            run_intake(runtime, as_of=AS_OF, after_stage=die_after_posting)
+        with Session(runtime.engine) as session, session.begin():  # as after MAX_ATTEMPTS killed runs
+            session.execute(update(InboxEntry).values(state=InboxState.FAILED, attempts=MAX_ATTEMPTS))
+        again = run_intake(runtime, as_of=AS_OF)
+        assert (again.files, again.accepted, again.failed) == (1, 1, 0)
+        assert [row.state for row in inbox_rows(runtime)] == [InboxState.ANSWERED]
+        assert answers_of(outbound(runtime), SENDER, "one.edi")["contrl"] == "7"
+    finally:
+        runtime.engine.dispose()
+
+
+@pytest.mark.parametrize("db_backend", ["postgresql"])
+def test_a_sender_another_running_intake_holds_is_left_to_it(ledger_url: str, tmp_path: Path) -> None:
+    runtime = make_runtime(tmp_path / "home", ledger_url, test_registry())
+    try:
+        drop(runtime, f"{SENDER}/one.edi", edifact(cad(), reference="ICR1"))
+        drop(runtime, f"{OTHER_SENDER}/two.edi", edifact(cad(number=_number(2)), reference="ICR2", sender=OTHER_SENDER))
+        pending = discover_pending(runtime, as_of=AS_OF)
+        rows = {row.key: row.id for row in inbox_rows(runtime)}
+        with leased(runtime.engine, [rows[f"{SENDER}/one.edi"]]) as held:  # another intake is working on SENDER
+            assert held == [rows[f"{SENDER}/one.edi"]]
+            summary = process_batch(runtime, pending, as_of=AS_OF)
+            assert (summary.files, summary.accepted) == (1, 1)
+            state = {row.key: (row.state, row.attempts) for row in inbox_rows(runtime)}
+            assert state[f"{SENDER}/one.edi"] == (InboxState.RECEIVED, 0)  # not claimed, no attempt counted
+            assert state[f"{OTHER_SENDER}/two.edi"][0] is InboxState.ANSWERED
+        later = run_intake(runtime, as_of=AS_OF)  # the holder is gone (it died, or finished elsewhere)
+        assert (later.files, later.accepted) == (1, 1)
+        assert all(row.state is InboxState.ANSWERED for row in inbox_rows(runtime))
+    finally:
+        runtime.engine.dispose()

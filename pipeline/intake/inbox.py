@@ -7,7 +7,7 @@ the failure happened. States::
 
     received → archived → parsed (judged and posted) → answered
     received → quarantined                                (not in a registered sender's folder)
-    any of the first three → failed (attempts < MAX_ATTEMPTS: retried by the next run)
+    any of the first three → failed (attempts < MAX_ATTEMPTS, or already posted: retried by the next run)
 
 Every state change is a conditional UPDATE (compare-and-set on the state or on ``outcome IS NULL``), so two
 workers given the same rows cannot both post a file: the second one's UPDATE matches nothing.
@@ -67,10 +67,13 @@ def _row(record: Any) -> InboxRow:
 
 
 def eligible() -> Any:
-    """Rows still to process: not finished, and not failed too often."""
+    """Rows still to process: not finished, and not failed too often; a file already posted stays eligible
+    until it is answered, whatever its attempts (a run killed mid-way counts an attempt too, and what is left
+    to do, answering from the stored outcome, is what a retry can always finish)."""
     return or_(
         InboxEntry.state.in_(PENDING_STATES),
-        and_(InboxEntry.state == InboxState.FAILED, InboxEntry.attempts < MAX_ATTEMPTS),
+        and_(InboxEntry.state == InboxState.FAILED,
+             or_(InboxEntry.attempts < MAX_ATTEMPTS, InboxEntry.outcome.is_not(None))),
     )
 
 
@@ -97,7 +100,8 @@ def claim(session: Session, ids: Sequence[int], now: datetime) -> list[InboxRow]
     """Count an attempt on every row of ``ids`` that is still eligible, and return those rows by id.
 
     The claim is bookkeeping (attempts, for the retry limit), not a lock: what makes posting exactly-once is
-    the conditional UPDATE of ``record_outcome`` and the ledger's unique keys."""
+    the conditional UPDATE of ``record_outcome`` and the ledger's unique keys (``lease`` keeps concurrent runs
+    off each other's senders)."""
     claimed: list[InboxRow] = []
     for part in chunks(list(ids)):
         statement = (

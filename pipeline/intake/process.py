@@ -66,6 +66,7 @@ from pipeline.intake.answering import (
 from pipeline.intake.explanations import line_explanations
 from pipeline.intake.inbox import InboxRow
 from pipeline.intake.judging import FileToJudge, JudgedFile, judge_file, transaction_numbers
+from pipeline.intake.lease import leased
 from pipeline.intake.postings import OriginalTerms, plan_postings, standing_after
 from pipeline.intake.quarantine import quarantine_rows, unregistered_reason
 from pipeline.intake.summary import FileFailure, IntakeSummary
@@ -139,8 +140,9 @@ def process_batch(
     summary = IntakeSummary()
     ids = sorted(set(inbox_ids))
     try:
-        for part in inbox.chunks(ids, BATCH_FILES):
-            summary = summary.merge(_Batch(runtime, moment, after_stage).run(part))
+        with leased(runtime.engine, ids) as mine:  # files of senders another running intake works on are its own
+            for part in inbox.chunks(mine, BATCH_FILES):
+                summary = summary.merge(_Batch(runtime, moment, after_stage).run(part))
     except SQLAlchemyError as exc:
         raise database_fault(exc, runtime.settings.db_url) from exc
     return summary.timed(time.perf_counter() - started)
