@@ -19,7 +19,7 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from pipeline.generate import generate_submissions
-from pipeline.intake import MAX_ATTEMPTS, STAGES, discover_pending, process_batch, run_intake
+from pipeline.intake import MAX_ATTEMPTS, STAGES, discover, discover_pending, process_batch, run_intake
 from pipeline.intake.lease import leased
 from pipeline.ledger import InboxEntry, InboxState
 from pipeline.reference import load_reference
@@ -249,5 +249,29 @@ def test_a_sender_another_running_intake_holds_is_left_to_it(ledger_url: str, tm
         later = run_intake(runtime, as_of=AS_OF)  # the holder is gone (it died, or finished elsewhere)
         assert (later.files, later.accepted) == (1, 1)
         assert all(row.state is InboxState.ANSWERED for row in inbox_rows(runtime))
+    finally:
+        runtime.engine.dispose()
+
+
+def test_two_intakes_listing_at_once_quarantine_and_count_each_stray_file_once(ledger_url: str, tmp_path: Path) -> None:
+    runtime = make_runtime(tmp_path / "home", ledger_url, test_registry())
+    try:
+        for n in range(6):
+            drop(runtime, f"NOBODY{n}/x.edi", edifact(cad(), sender=f"NOBODY{n}"))
+        start = threading.Barrier(2)
+        counts: list[int] = []
+
+        def listing() -> None:
+            start.wait()
+            counts.append(discover(runtime, as_of=AS_OF).quarantined)
+
+        threads = [threading.Thread(target=listing) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert sum(counts) == 6
+        assert [row.state for row in inbox_rows(runtime)] == [InboxState.QUARANTINED] * 6
+        assert inbound_keys(runtime) == []
     finally:
         runtime.engine.dispose()

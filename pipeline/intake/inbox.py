@@ -151,14 +151,16 @@ def record_answered(session: Session, ids: Sequence[int], now: datetime) -> None
 
 
 def record_quarantined(session: Session, inbox_id: int, *, sha256: str, archive_key: str, reason: str,
-                       now: datetime) -> None:
-    session.execute(
+                       now: datetime) -> bool:
+    """Mark a file quarantined; False when it already was (another intake running at once got there first)."""
+    result = session.execute(
         update(InboxEntry)
-        .where(InboxEntry.id == inbox_id, InboxEntry.outcome.is_(None))
+        .where(InboxEntry.id == inbox_id, InboxEntry.outcome.is_(None), InboxEntry.state != InboxState.QUARANTINED)
         .values(state=InboxState.QUARANTINED, sha256=sha256, archive_key=archive_key, reason=reason,
                 updated_at=now)
         .execution_options(synchronize_session=False)
     )
+    return result.rowcount == 1
 
 
 def reopen_quarantined(session: Session, inbox_ids: Sequence[int], *, business_date: date, now: datetime) -> None:

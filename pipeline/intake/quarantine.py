@@ -77,7 +77,8 @@ def quarantine_rows(runtime: Runtime, rows: list[InboxRow], registry: Registry) 
                 continue
             sha256, key = result  # type: ignore[misc]
             reason = unregistered_reason(row, registry) or "not in a registered sender's folder"
-            inbox.record_quarantined(session, row.id, sha256=sha256, archive_key=key, reason=reason, now=now)
+            if not inbox.record_quarantined(session, row.id, sha256=sha256, archive_key=key, reason=reason, now=now):
+                continue  # another intake running at once quarantined it and counts it
             log.warning("quarantined %s as %s: %s", row.key, key, reason)
             moved.append(row)
             count += 1
