@@ -36,7 +36,6 @@ import hashlib
 import logging
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from types import MappingProxyType
@@ -64,6 +63,7 @@ from pipeline.intake.answering import (
     render_answers,
 )
 from pipeline.intake.explanations import line_explanations
+from pipeline.intake.file_io import each_file
 from pipeline.intake.inbox import InboxRow
 from pipeline.intake.judging import FileToJudge, JudgedFile, judge_file, transaction_numbers
 from pipeline.intake.lease import leased
@@ -76,7 +76,7 @@ from pipeline.ledger.models import DeclarationStatus
 from pipeline.model import Interchange
 from pipeline.money import from_cents
 from pipeline.parsers import ParseResult, read_submission
-from pipeline.storage import BucketNotFound, ObjectNotFound, layout
+from pipeline.storage import ObjectNotFound, layout
 from pipeline.storage.errors import StorageError
 
 if TYPE_CHECKING:
@@ -175,18 +175,7 @@ class _Batch:
 
     def io(self, action: Callable[[Any], Any], items: Sequence[Any]) -> list[tuple[Any, BaseException | None]]:
         """``action`` over ``items`` on the I/O threads: (result, None) or (None, fault) per item, in order."""
-        def guarded(item: Any) -> tuple[Any, BaseException | None]:
-            try:
-                return action(item), None
-            except BucketNotFound:
-                raise  # the store is misconfigured, not this file's fault: stop the run, keep the file pending
-            except (StorageError, TransientError, OSError) as exc:
-                return None, exc
-
-        if len(items) <= 1:
-            return [guarded(item) for item in items]
-        with ThreadPoolExecutor(max_workers=min(IO_THREADS, len(items))) as pool:
-            return list(pool.map(guarded, items))
+        return each_file(action, items, threads=IO_THREADS)
 
     # -- the stages ------------------------------------------------------------------------------------------
 

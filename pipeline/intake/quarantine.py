@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
@@ -19,9 +18,10 @@ from sqlalchemy.orm import Session
 
 from pipeline.errors import TransientError
 from pipeline.intake import inbox
+from pipeline.intake.file_io import each_file
 from pipeline.intake.inbox import InboxRow
 from pipeline.registry import Registry
-from pipeline.storage import BucketNotFound, ObjectNotFound, layout
+from pipeline.storage import ObjectNotFound, layout
 from pipeline.storage.errors import StorageError
 
 if TYPE_CHECKING:
@@ -45,6 +45,8 @@ def quarantine_rows(runtime: Runtime, rows: list[InboxRow], registry: Registry) 
     inbound, archive = runtime.buckets.inbound, runtime.buckets.archive
 
     def move(row: InboxRow) -> tuple[str, str]:
+        if row.bucket != inbound.url:
+            raise StorageError(f"{row.bucket} is not the inbound bucket")
         data = inbound.read(row.key)
         if len(row.etag) == 32 and hashlib.md5(data, usedforsecurity=False).hexdigest() != row.etag:
             raise StorageError(f"{row.key} changed since it was listed; the new content is a new inbox entry")
@@ -54,18 +56,7 @@ def quarantine_rows(runtime: Runtime, rows: list[InboxRow], registry: Registry) 
             archive.write(key, data)
         return sha256, key
 
-    def guarded(row: InboxRow) -> tuple[tuple[str, str] | None, Exception | None]:
-        if row.bucket != inbound.url:
-            return None, StorageError(f"{row.bucket} is not the inbound bucket")
-        try:
-            return move(row), None
-        except BucketNotFound:
-            raise  # the store is misconfigured, not this file's fault: stop the run, keep the file pending
-        except (StorageError, TransientError, OSError) as exc:
-            return None, exc
-
-    with ThreadPoolExecutor(max_workers=max(1, min(IO_THREADS, len(rows)))) as pool:
-        results = list(pool.map(guarded, rows))
+    results = each_file(move, rows, threads=IO_THREADS)
     count = 0
     moved: list[InboxRow] = []
     with Session(runtime.engine) as session, session.begin():
