@@ -2,27 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from pipeline.commands.common import AsOfOption, JsonOption, print_json, read_inputs, run, stdout
-from pipeline.errors import TerminalError
+from pipeline.commands.common import AsOfOption, JsonOption, date_option, print_json, read_inputs, run, stdout
 
 
 def register(app: typer.Typer) -> None:
     app.command("notices")(notices)
     app.command("payments")(payments)
     app.command("close-period")(close_period)
-
-
-def _day(text: str, option: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise TerminalError(f"{option} {text!r}: expected a date YYYY-MM-DD") from None
 
 
 def _runtime():  # noqa: ANN202
@@ -40,7 +31,7 @@ def notices(
     def body() -> int:
         from pipeline.billing import issue_daily_notices
 
-        day = _day(on, "--date")
+        day = date_option(on, "--date")
         runtime = _runtime()
         summary = issue_daily_notices(runtime, day)
         if json_output:
@@ -118,7 +109,7 @@ def close_period(
         from pipeline.billing import DEFAULT_WAIVER_UNTIL
         from pipeline.billing import close_period as close
 
-        waiver = _day(waiver_until, "--waiver-until") if waiver_until else DEFAULT_WAIVER_UNTIL
+        waiver = date_option(waiver_until, "--waiver-until") if waiver_until else DEFAULT_WAIVER_UNTIL
         runtime = _runtime()
         summary = close(runtime, period, as_of=as_of, waiver_until=waiver, pdf_workers=pdf_workers)
         if json_output:

@@ -12,6 +12,7 @@ import json
 import os
 import sys
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -19,7 +20,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from pipeline.errors import CarmError
+from pipeline.errors import CarmError, TerminalError
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout and nothing else.")]
 AsOfOption = Annotated[
@@ -74,6 +75,16 @@ def run(action: Callable[[], int]) -> None:
         stderr().print(f"[bold red]internal error:[/] {type(exc).__name__}: {exc} (set CARM_DEBUG=1 for details)")
         raise typer.Exit(2) from None
     raise typer.Exit(code)
+
+
+def date_option(text: str | None, option: str) -> date | None:
+    """The ``YYYY-MM-DD`` value of a command-line option; None when it was not given."""
+    if text is None:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise TerminalError(f"{option} {text!r}: expected a date YYYY-MM-DD") from None
 
 
 def print_json(document: Any) -> None:

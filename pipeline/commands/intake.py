@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 import typer
 
-from pipeline.commands.common import AsOfOption, JsonOption, print_json, run, stderr, stdout
+from pipeline.commands.common import AsOfOption, JsonOption, date_option, print_json, run, stderr, stdout
 from pipeline.errors import TerminalError
 
 
@@ -105,12 +104,7 @@ def replay(
 
         if on is None and sender is None and sha256 is None:
             raise TerminalError("replay: give --date, --sender or --sha256 (or several) to choose the files")
-        day = None
-        if on is not None:
-            try:
-                day = date.fromisoformat(on)
-            except ValueError:
-                raise TerminalError(f"--date {on!r}: expected a date YYYY-MM-DD") from None
+        day = date_option(on, "--date")
         if sha256 is not None and (len(sha256) != 64 or any(c not in "0123456789abcdef" for c in sha256)):
             raise TerminalError(f"--sha256 {sha256!r}: expected 64 lower-case hexadecimal digits")
         runtime = _runtime()

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 import typer
 
-from pipeline.commands.common import JsonOption, print_json, run, stdout
+from pipeline.commands.common import JsonOption, date_option, print_json, run, stdout
 from pipeline.errors import TerminalError
 
 
@@ -16,15 +15,6 @@ def register(app: typer.Typer) -> None:
     database = typer.Typer(no_args_is_help=True, help="The ledger database.")
     database.command("upgrade")(upgrade)
     app.add_typer(database, name="db")
-
-
-def _day(text: str | None, option: str) -> date | None:
-    if text is None:
-        return None
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise TerminalError(f"{option} {text!r}: expected a date YYYY-MM-DD") from None
 
 
 def account(
@@ -39,7 +29,7 @@ def account(
         from pipeline.intake import account as importer_account
         from pipeline.runtime import open_runtime
 
-        first, last = _day(start, "--from"), _day(end, "--to")
+        first, last = date_option(start, "--from"), date_option(end, "--to")
         if first and last and first > last:
             raise TerminalError(f"--from {start} is after --to {end}")
         document = importer_account(open_runtime(), bn15, start=first, end=last)
