@@ -176,12 +176,7 @@ def statement_pdf(statement: Statement) -> bytes:
         if cents is not None:
             page.text(140.0, money_text(cents), right=True)
         page.y += 4.6
-    page.y -= 2.6
-    page.rule(0.3)
-    page.y += 6
-    page.font(10, "B")
-    page.text(_LEFT, "Closing balance")
-    page.text(140.0, money_text(statement.closing_cents), right=True)
+    _total_under_rule(page, "Closing balance", statement.closing_cents, size=10, right_edge=140.0)
     page.y += 8
     page.font(12, "B")
     if statement.closing_cents > 0:
@@ -215,14 +210,20 @@ def statement_pdf(statement: Statement) -> bytes:
     if not statement.lines:
         page.text(_LEFT, "No postings: the balance is carried from the previous statement.")
         page.y += 4.2
+    _total_under_rule(page, "Closing balance (amount due on the due date; negative: credit)", statement.closing_cents,
+                      size=9, right_edge=_RIGHT)
+    page.footers()
+    return bytes(page.pdf.output())
+
+
+def _total_under_rule(page: _Page, label: str, cents: int, *, size: int, right_edge: float) -> None:
+    """A rule under the rows above it, then a bold total: its label at the left margin, its amount at ``right_edge``."""
     page.y -= 2.6
     page.rule(0.3)
     page.y += 6
-    page.font(9, "B")
-    page.text(_LEFT, "Closing balance (amount due on the due date; negative: credit)")
-    page.text(_RIGHT, money_text(statement.closing_cents), right=True)
-    page.footers()
-    return bytes(page.pdf.output())
+    page.font(size, "B")
+    page.text(_LEFT, label)
+    page.text(right_edge, money_text(cents), right=True)
 
 
 def _posting_header(page: _Page) -> None:
