@@ -10,7 +10,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import date
 from pathlib import Path
 
@@ -19,7 +19,15 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from pipeline.generate import generate_submissions
-from pipeline.intake import MAX_ATTEMPTS, STAGES, discover, discover_pending, process_batch, run_intake
+from pipeline.intake import (
+    MAX_ATTEMPTS,
+    STAGES,
+    StageHook,
+    discover,
+    discover_pending,
+    process_batch,
+    run_intake,
+)
 from pipeline.intake.lease import leased
 from pipeline.ledger import InboxEntry, InboxState
 from pipeline.reference import load_reference
@@ -46,6 +54,16 @@ AS_OF = "2025-05-06T17:00"
 
 class Interrupted(Exception):
     """Stands for the process dying at that point."""
+
+
+def dying_after(stage: str) -> StageHook:
+    """An intake stage hook that dies (raises ``Interrupted``) once ``stage`` is done."""
+
+    def die(reached: str, ids: Sequence[int]) -> None:
+        if reached == stage:
+            raise Interrupted(stage)
+
+    return die
 
 
 def submissions() -> tuple[Registry, list[tuple[str, bytes]]]:
@@ -91,13 +109,8 @@ def test_an_intake_interrupted_after_any_stage_ends_like_a_clean_run(
     try:
         for key, data in files:
             drop(runtime, key, data)
-
-        def die(reached: str, ids) -> None:  # noqa: ANN001
-            if reached == stage:
-                raise Interrupted(stage)
-
         with pytest.raises(Interrupted):
-            run_intake(runtime, as_of=AS_OF, after_stage=die)
+            run_intake(runtime, as_of=AS_OF, after_stage=dying_after(stage))
         assert any(row.state is not InboxState.ANSWERED for row in inbox_rows(runtime))
         again = run_intake(runtime, as_of=AS_OF)
         assert again.failed == 0
@@ -214,13 +227,8 @@ def test_a_posted_file_is_answered_whatever_attempts_kills_used_up(ledger_url: s
     runtime = make_runtime(tmp_path / "home", ledger_url, test_registry())
     try:
         drop(runtime, f"{SENDER}/one.edi", edifact(cad()))
-
-        def die_after_posting(reached: str, ids) -> None:  # noqa: ANN001
-            if reached == "posted":
-                raise Interrupted(reached)
-
         with pytest.raises(Interrupted):
-            run_intake(runtime, as_of=AS_OF, after_stage=die_after_posting)
+            run_intake(runtime, as_of=AS_OF, after_stage=dying_after("posted"))
         with Session(runtime.engine) as session, session.begin():  # as after MAX_ATTEMPTS killed runs
             session.execute(update(InboxEntry).values(state=InboxState.FAILED, attempts=MAX_ATTEMPTS))
         again = run_intake(runtime, as_of=AS_OF)
