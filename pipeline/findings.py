@@ -48,7 +48,7 @@ CODES: dict[str, str] = {
     "B11": "tariff treatment code unknown",
     "B12": "tariff treatment not available for this classification, or origin not entitled to it",
     "B13": "quantity or unit missing or inconsistent with the tariff's unit of measure",
-    "B14": "no exchange rate for the currency on or before the direct shipment date",
+    "B14": "no exchange rate for the currency on the direct shipment date or in the 7 days before it",
     "B15": "value missing, not a number, negative, or with more decimals than the currency allows",
     "B16": "special authority code unknown, expired on the release date, or not applicable to the goods",
     "B17": "GST exemption code unknown or not applicable",
@@ -57,6 +57,8 @@ CODES: dict[str, str] = {
     "B20": "line numbering broken, no lines, more than 999 lines, or CNT disagrees",
     "B21": "CLVS line without a cargo control number, or a shipment over the low-value threshold",
     "B22": "change reason code missing on a change or cancellation",
+    "B23": "change or cancellation that names another importer than the transaction's accepted version, "
+           "or comes from a sender not authorized for that importer",
     "W01": "the filer's own amount differs from the assessed amount (the assessed amount stands)",
     "W02": "CAD filed more than 5 business days after release (late accounting; a penalty is posted)",
     "W03": "a surtax or anti-dumping measure applied that the filer did not declare",

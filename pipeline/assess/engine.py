@@ -66,7 +66,7 @@ from pipeline.assess.rules import (
 from pipeline.findings import Finding
 from pipeline.model import Declaration
 from pipeline.money import MONEY_CONTEXT
-from pipeline.reference.types import ExchangeRate, ReferenceData
+from pipeline.reference.types import RATE_MAX_AGE_DAYS, ExchangeRate, ReferenceData
 
 FX_MIN_DECIMALS = 6
 PERCENT_MIN_DECIMALS = 4
@@ -214,9 +214,13 @@ def _exchange_rates(batch: _Batch) -> tuple[np.ndarray, list]:
         observations = exchange.series.get(name, ())
         published = np.array([day_number(on, 0) for on, _ in observations], dtype=np.int64)
         position = np.searchsorted(published, days, side="right") - 1
-        if (position < 0).any():
-            row = int(lines[np.flatnonzero(position < 0)[0]])
-            raise batch.fail(row, f"no exchange rate for {name} on or before {from_day_number(batch.shipment[row])}")
+        missing = position < 0
+        if len(published):  # a rate older than RATE_MAX_AGE_DAYS is none, as ExchangeRates.rate_for says
+            missing |= days - published[np.maximum(position, 0)] > RATE_MAX_AGE_DAYS
+        if missing.any():
+            row = int(lines[np.flatnonzero(missing)[0]])
+            raise batch.fail(row, f"no exchange rate for {name} on {from_day_number(batch.shipment[row])} or the "
+                             f"{RATE_MAX_AGE_DAYS} days before it")
         used = np.unique(position)
         ids = np.full(len(observations), -1, dtype=np.int64)
         for index in used:

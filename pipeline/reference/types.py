@@ -51,6 +51,24 @@ class Rate:
 
 
 @dataclass(frozen=True, slots=True)
+class CellFault:
+    """A cell of a reference file that cannot be read; it makes what uses it unusable, not the whole file."""
+
+    path: str
+    row: int
+    column: str
+    text: str
+    problem: str
+
+    def __str__(self) -> str:
+        return f"{self.path}, row {self.row}, column {self.column}: {self.problem}"
+
+
+#: Keys of ``TariffItem.unusable`` besides treatment codes: the whole item, its unit of measure.
+WHOLE_ITEM, UNIT_OF_MEASURE = "*", "UOM"
+
+
+@dataclass(frozen=True, slots=True)
 class TariffItem:
     """One classification (10 digits) or tariff item (8 digits, covering every classification below it)."""
 
@@ -62,12 +80,38 @@ class TariffItem:
     effective_to: date | None
     source: str
     row: int = 0  # row in its source table, for explanations
+    edition: str = ""  # the tariff file (edition) it was read from, e.g. "T2026-2"
+    rates_row: int = 0  # row of the tariff item (8 digits) whose rates these are
+    changed: date | None = None  # that row's EFF_DATE: when its rates last changed
+    # what cannot be used, with the cell that says why: a treatment code, UNIT_OF_MEASURE, or WHOLE_ITEM
+    unusable: Mapping[str, CellFault] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class TariffEdition:
+    """One tariff file as loaded: an edition of the schedule, in force from ``start`` until the next one."""
+
+    name: str
+    path: str
+    form: str  # "export" (CBSA TPHS) or "printed"
+    start: date | None  # None: in force from each row's own date (the earliest edition loaded)
+    end: date | None
+    rows: int  # data rows read
+    headings: int
+    items: int  # 8-digit tariff items
+    classifications: int  # 10-digit classifications
+    duplicates: int  # rows given twice, identical
+    latest_change: date | None  # the latest EFF_DATE of its rows
+    unknown_columns: tuple[str, ...] = ()
+    faults: tuple[CellFault, ...] = ()
+    notes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
 class Tariff:
     items: Mapping[str, tuple[TariffItem, ...]]  # digits -> versions, any order
     source: str
+    editions: tuple[TariffEdition, ...] = ()  # oldest first
 
     def lookup(self, classification: str, on: date) -> TariffItem | None:
         """The item in force on ``on`` for a 10-digit classification: the exact classification first, else its
@@ -112,25 +156,40 @@ class ExchangeRate:
     series: str  # e.g. FXUSDCAD, or "CAD" for the identity
 
 
+#: The oldest rate a date may take (spec/reference-data.md): the Bank never leaves a longer gap, so an older
+#: "latest" rate only means the rates were not fetched (B14).
+RATE_MAX_AGE_DAYS = 7
+
+
 @dataclass(frozen=True, slots=True)
 class ExchangeRates:
-    """Bank of Canada daily rates; the rate for a date is that day's or the latest published before it."""
+    """Bank of Canada daily rates; the rate for a date is that day's or the latest published in the
+    ``RATE_MAX_AGE_DAYS`` days before it, else none."""
 
     series: Mapping[str, tuple[tuple[date, Decimal], ...]]  # currency -> ((date, rate), ...) sorted by date
     source: str
 
-    def rate_for(self, currency: str, on: date) -> ExchangeRate | None:
-        if currency == "CAD":
-            return ExchangeRate("CAD", Decimal(1), on, "CAD")
+    def _latest(self, currency: str, on: date) -> tuple[date, Decimal] | None:
         observations = self.series.get(currency)
         if not observations:
             return None
         from bisect import bisect_right
 
         index = bisect_right(observations, (on, Decimal("Infinity"))) - 1
-        if index < 0:
+        return observations[index] if index >= 0 else None
+
+    def latest_published(self, currency: str, on: date) -> date | None:
+        """The day of the latest rate published on or before ``on``, however old (for messages)."""
+        latest = self._latest(currency, on)
+        return latest[0] if latest is not None else None
+
+    def rate_for(self, currency: str, on: date) -> ExchangeRate | None:
+        if currency == "CAD":
+            return ExchangeRate("CAD", Decimal(1), on, "CAD")
+        latest = self._latest(currency, on)
+        if latest is None or (on - latest[0]).days > RATE_MAX_AGE_DAYS:
             return None
-        published, rate = observations[index]
+        published, rate = latest
         return ExchangeRate(currency, rate, published, f"FX{currency}CAD")
 
 

@@ -17,6 +17,7 @@ from stdnum.exceptions import InvalidChecksum, InvalidComponent, InvalidFormat, 
 from pipeline.findings import Finding
 from pipeline.identifiers import business_number, transaction_number
 from pipeline.model import Declaration
+from pipeline.reference.types import RATE_MAX_AGE_DAYS, ExchangeRates
 from pipeline.validate.clvs import CLVS_TYPE, clvs_findings
 from pipeline.validate.context import ValidationContext
 from pipeline.validate.lines import LineChecker
@@ -35,6 +36,13 @@ _DATES = (
     ("release_date", "release date"),
     ("shipment_date", "direct shipment date"),
 )
+
+
+def _no_rate_message(rates: ExchangeRates, currency: str, shipment: date) -> str:
+    """B14: the currency, the day and the latest rate there is (an old one means the rates were not fetched)."""
+    latest = rates.latest_published(currency, shipment)
+    return (f'no Bank of Canada "{currency}" rate for {shipment} or the {RATE_MAX_AGE_DAYS} days before it '
+            f"({f'latest: {latest}' if latest else 'none published'})")
 
 
 class DeclarationChecker:
@@ -97,8 +105,8 @@ class DeclarationChecker:
         elif shipment is not None:
             rate = lookups.exchange_rate(currency, shipment)
             if rate is None:
-                add("B14", f'no exchange rate for "{currency}" on or before the direct shipment date {shipment}',
-                    "currency", "shipment_date")
+                add("B14", _no_rate_message(reference.exchange_rates, currency, shipment), "currency",
+                    "shipment_date")
             else:
                 exchange_rate = rate.rate
 
