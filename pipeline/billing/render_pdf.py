@@ -24,7 +24,7 @@ from multiprocessing import get_context
 
 from fpdf import FPDF
 
-from pipeline.billing.statement_model import CHARGE_TITLES, CHARGE_TYPES, Statement
+from pipeline.billing.statement_model import CHARGE_TITLES, CHARGE_TYPES, Statement, StatementLine
 
 __all__ = ["PdfBatch", "money_text", "pdf_text", "render_pdfs", "statement_pdf"]
 
@@ -38,6 +38,7 @@ _KIND_TITLES = {
 }
 _PAGE_BOTTOM = 262.0  # mm: below this a new page starts (Letter is 279.4 mm high)
 _LEFT, _RIGHT = 15.0, 200.9  # mm: margins of a Letter page (215.9 mm wide)
+_REFERENCE_X, _REFERENCE_END = 136.0, 178.0  # mm: the reference column ends where the widest amount begins
 
 
 def pdf_text(value: str) -> str:
@@ -66,12 +67,27 @@ def money_text(cents: int) -> str:
     return f"{sign}{whole:,}.{fraction:02d}"
 
 
+class _StatementDocument(FPDF):
+    """fpdf2's ``footer`` hook runs as each page closes, in that page's own font state; writing the footers
+    afterwards by revisiting pages printed the last page's footer in the font that page ended with."""
+
+    def __init__(self, footer_text: str) -> None:
+        super().__init__(format="letter", unit="mm")
+        self.footer_text = footer_text
+
+    def footer(self) -> None:
+        self.set_font("Helvetica", "", 7.5)
+        self.text(_LEFT, 272.0, self.footer_text)
+        self.set_xy(_LEFT, 269.5)
+        self.cell(_RIGHT - _LEFT, 3.5, f"Page {self.page_no()} of {{nb}}", align="R")
+
+
 class _Page:
     """A cursor over an fpdf2 document: rows of text at fixed columns, new pages as needed."""
 
     def __init__(self, statement: Statement) -> None:
         self.statement = statement
-        pdf = FPDF(format="letter", unit="mm")
+        pdf = _StatementDocument(f"Statement of Account - {statement.importer} - period {statement.window.period}")
         pdf.set_auto_page_break(False)
         pdf.set_creation_date(datetime.combine(statement.window.statement_date, datetime.min.time(), UTC))
         pdf.set_title(f"Statement of Account {statement.importer} {statement.window.period}")
@@ -100,16 +116,14 @@ class _Page:
         self.pdf.add_page()
         self.y = 18.0
 
-    def footers(self) -> None:
-        """"Page n of m" on every page, written once the number of pages is known."""
-        statement, pages = self.statement, self.pdf.page
-        for number in range(1, pages + 1):
-            self.pdf.page = number
-            self.font(7.5)
-            self.y = 272.0
-            self.text(_LEFT, f"Statement of Account - {statement.importer} - period {statement.window.period}")
-            self.text(_RIGHT, f"Page {number} of {pages}", right=True)
-        self.pdf.page = pages
+    def fitted_text(self, x: float, text: str, width: float, *, size: float) -> None:
+        """``text`` whole, in a smaller font when it is wider than ``width``: a reference is never cut."""
+        self.font(size)
+        wide = self.width(text)
+        if wide > width:
+            self.font(size * width / wide)
+        self.text(x, text)
+        self.font(size)
 
     def need(self, height: float) -> None:
         if self.y + height > _PAGE_BOTTOM:
@@ -117,10 +131,18 @@ class _Page:
 
 
 _COLUMNS = (  # (x in mm, header, right-aligned)
-    (_LEFT, "Date", False), (35.0, "Kind", False), (57.0, "Charge type", False), (82.0, "Transaction", False),
-    (110.0, "Ver.", False), (119.0, "Period", False), (134.0, "Due date", False), (153.0, "Reference", False),
+    (_LEFT, "Date", False), (33.0, "Kind", False), (52.0, "Charge type", False), (72.0, "Transaction", False),
+    (96.0, "Ver.", False), (106.0, "Period", False), (119.0, "Due date", False), (_REFERENCE_X, "Reference", False),
     (_RIGHT, "Amount (CAD)", True),
 )
+_HASH_SHOWN = 12  # hex characters of an archive hash, as a short git hash: enough to find the file
+
+
+def reference_text(line: StatementLine) -> str:
+    """A payment's ID in full; for a CAD, the start of the archived file's hash (see the note under the table)."""
+    if line.kind == "payment":
+        return pdf_text(line.reference)
+    return line.reference[:_HASH_SHOWN]
 
 
 def statement_pdf(statement: Statement) -> bytes:
@@ -201,10 +223,12 @@ def statement_pdf(statement: Statement) -> bytes:
         values = (
             line.posting_date, _KIND_TITLES.get(line.kind, line.kind), CHARGE_TITLES.get(line.charge_type, line.charge_type.title()),
             line.transaction_number, line.version, line.period, line.due_date,
-            pdf_text(line.reference[:12]) if line.kind == "payment" else "", money_text(line.cents),
+            reference_text(line), money_text(line.cents),
         )
         for (x, _, right), value in zip(_COLUMNS, values, strict=True):
-            if value:
+            if value and x == _REFERENCE_X:
+                page.fitted_text(x, value, _REFERENCE_END - _REFERENCE_X, size=8)
+            elif value:
                 page.text(x, value, right=right)
         page.y += 4.2
     if not statement.lines:
@@ -212,7 +236,11 @@ def statement_pdf(statement: Statement) -> bytes:
         page.y += 4.2
     _total_under_rule(page, "Closing balance (amount due on the due date; negative: credit)", statement.closing_cents,
                       size=9, right_edge=_RIGHT)
-    page.footers()
+    page.y += 6
+    page.need(5)
+    page.font(7.5)
+    page.text(_LEFT, f"Reference: the payment ID of a payment; for a CAD, the first {_HASH_SHOWN} characters of the "
+                     "SHA-256 of the file it came from (in full in the CSV and XML statements).")
     return bytes(page.pdf.output())
 
 
