@@ -63,3 +63,67 @@ def test_a_file_level_error_rejects_every_declaration_of_the_file():
     _, document = run_validate(entry)
     assert document["declarations"] and all(d["status"] == "rejected" for d in document["declarations"])
     assert all(d["errors"][0]["code"] == "A03" for d in document["declarations"])
+
+
+@pytest.mark.parametrize("command", ["validate", "assess"])
+@pytest.mark.parametrize("as_json", [True, False])
+def test_a_checker_fault_on_one_file_is_reported_for_that_file_and_the_others_are_checked(
+    command: str, as_json: bool, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """No input makes ``carm validate`` say ``internal error``: a fault of our reader on one file is that file's
+    result (exit 1, as for a rejected file), and the other files are checked as usual."""
+    import pipeline.checking
+
+    good = next(e for e in INDEX["files"] if e["code"] == "B15")
+    bad = tmp_path / "crashes-the-reader.edi"
+    bad.write_bytes(b"UNB+UNOC:3+HOSTILE'")
+    original = pipeline.checking.read_submission
+
+    def read(data: bytes, **options: object) -> object:
+        if data == b"UNB+UNOC:3+HOSTILE'":
+            raise RecursionError("maximum recursion depth exceeded")
+        return original(data, **options)
+
+    monkeypatch.setattr(pipeline.checking, "read_submission", read)
+    arguments = [command, *(["--json"] if as_json else []), "--as-of", good["business_date"],
+                 str(bad), str(ROOT / good["file"])]
+    result = CliRunner().invoke(build_app(), arguments)
+    assert result.exit_code == 1, result.output
+    assert "internal error" not in result.output + result.stderr
+    if not as_json:
+        assert f"{bad}" in result.stdout and "RecursionError: maximum recursion depth exceeded" in result.stdout
+        assert "B15" in result.stdout  # the other file was checked
+        return
+    document = json.loads(result.stdout)
+    faulty, checked = document["files"]
+    assert faulty["file"] == str(bad) and faulty["status"] == "rejected"
+    assert "RecursionError: maximum recursion depth exceeded" in faulty["fault"]
+    assert checked["file"].endswith(good["file"]) and "fault" not in checked
+    assert sorted(d["status"] for d in document["declarations"]) == ["accepted", "rejected"]
+    assert all(d["file"] == checked["file"] for d in document["declarations"])
+
+
+def test_an_assessment_fault_on_one_file_leaves_the_others_assessed(tmp_path: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    import pipeline.assess
+
+    good = next(e for e in INDEX["files"] if e["code"] == "B15")
+    other = tmp_path / "second.edi"
+    other.write_bytes((ROOT / good["file"]).read_bytes())
+    original = pipeline.assess.assess_declarations
+    seen = []
+
+    def assess(declarations: list, reference: object) -> object:
+        seen.append(len(declarations))
+        if len(seen) == 1 or (len(seen) == 2 and declarations):
+            raise ArithmeticError("rate table")
+        return original(declarations, reference)
+
+    monkeypatch.setattr(pipeline.assess, "assess_declarations", assess)
+    result = CliRunner().invoke(build_app(), ["assess", "--json", "--as-of", good["business_date"],
+                                              str(ROOT / good["file"]), str(other)])
+    assert result.exit_code == 1 and "internal error" not in result.stderr
+    document = json.loads(result.stdout)
+    assert "ArithmeticError: rate table" in document["files"][0]["fault"] and "fault" not in document["files"][1]
+    assert [d["file"] for d in document["declarations"] if d["status"] == "accepted"] == [str(other)]
+    assert all("totals" in d for d in document["declarations"] if d["status"] == "accepted")

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from pipeline.commands.common import (
     AsOfOption,
@@ -37,12 +38,63 @@ RegistryOption = Annotated[
 
 
 def check_files(files: list[Path], as_of: str | None, sender: str | None, registry: Path | None):  # noqa: ANN201
-    """Read and validate local files as intake would (less the ledger checks): ``(context, checked files)``."""
+    """Read and validate local files as intake would (less the ledger checks): ``(context, checked files,
+    faults)`` — ``faults`` maps the name of each file our own code failed on to a plain message, so that one
+    such file is reported as that file's result and never stops the others (``fault_entry``)."""
     from pipeline.checking import check_bytes
 
     context = validation_context(as_of, sender, registry)
     limit = Settings.from_env().max_file_bytes
-    return context, [check_bytes(data, name, context, max_bytes=limit) for name, data in read_inputs(files)]
+    checked, faults = [], {}
+    for name, data in read_inputs(files):
+        try:
+            checked.append(check_bytes(data, name, context, max_bytes=limit))
+        except Exception as exc:  # noqa: BLE001 - a defect on one file's content is that file's result
+            faults[name] = fault_message(exc)
+    return context, checked, faults
+
+
+def fault_message(exc: BaseException) -> str:
+    return (f"not checked: the checker failed on this file ({type(exc).__name__}: {exc}); please report it to "
+            "the CARM operators with the file")
+
+
+def with_faults(document: dict, files: list[Path], faults: dict[str, str]) -> dict:
+    """The document with one ``rejected`` entry per faulty file, in the order the files were given: no
+    declaration, no error code (none of spec/codes.md says "we failed"), and the plain message in ``fault``."""
+    if not faults:
+        return document
+    checked = {entry["file"]: entry for entry in document["files"]}
+    entries = []
+    for path in files:
+        name = str(path)
+        if name in faults:
+            entries.append({"file": name, "syntax": None, "sender": None, "interchange": None,
+                            "status": "rejected", "errors": [], "fault": faults[name]})
+        elif name in checked:
+            entries.append(checked.pop(name))
+    return {**document, "files": entries + list(checked.values())}
+
+
+def assessable(checked: list, reference, faults: dict[str, str]) -> list:  # noqa: ANN001
+    """The files whose declarations the engine can assess, each tried alone; the others go to ``faults``."""
+    from pipeline.assess import assess_declarations
+    from pipeline.report import accepted_declarations
+
+    kept = []
+    for file in checked:
+        try:
+            assess_declarations(accepted_declarations([file]), reference)
+        except Exception as exc:  # noqa: BLE001 - see check_files
+            faults[file.name] = fault_message(exc)
+        else:
+            kept.append(file)
+    return kept
+
+
+def print_faults(console, faults: dict[str, str]) -> None:  # noqa: ANN001
+    for name, message in faults.items():
+        console.print(f"[red]REJECTED[/] {escape(name)}: {escape(message)}")
 
 
 def validate(
@@ -57,14 +109,17 @@ def validate(
     def body() -> int:
         from pipeline.report import any_rejected, validation_document
 
-        context, checked = check_files(files, as_of, sender, registry)
-        document = validation_document(checked)
+        context, checked, faults = check_files(files, as_of, sender, registry)
+        document = with_faults(validation_document(checked), files, faults)
         if json_output:
             print_json(document)
         else:
             from pipeline.render_text import print_validation
 
-            print_validation(stdout(), document, context)
+            console = stdout()
+            print_validation(console, {**document, "files": [f for f in document["files"] if "fault" not in f]},
+                             context)
+            print_faults(console, faults)
         return 1 if any_rejected(document) else 0
 
     run(body)
@@ -84,9 +139,13 @@ def assess(
         from pipeline.assess import assess_declarations, document_text, explain_declaration, explanation_text
         from pipeline.report import accepted_declarations, any_rejected, assessment_document
 
-        context, checked = check_files(files, as_of, sender, registry)
-        assessment = assess_declarations(accepted_declarations(checked), context.reference)
-        document = assessment_document(checked, assessment)
+        context, checked, faults = check_files(files, as_of, sender, registry)
+        try:
+            assessment = assess_declarations(accepted_declarations(checked), context.reference)
+        except Exception:  # noqa: BLE001 - find the file(s) the engine fails on; the others are assessed
+            checked = assessable(checked, context.reference, faults)
+            assessment = assess_declarations(accepted_declarations(checked), context.reference)
+        document = with_faults(assessment_document(checked, assessment), files, faults)
         if explain:
             for index, entry in enumerate(d for d in document["declarations"] if d["status"] == "accepted"):
                 entry["explanation"] = [e.as_json() for e in explain_declaration(assessment, index)]
@@ -94,6 +153,7 @@ def assess(
             print_json(document)
         else:
             console = stdout()
+            print_faults(console, faults)
             for entry in document["files"]:
                 for error in entry["errors"]:
                     console.print(f"REJECTED {entry['file']}: {error['code']} {error['location']}: {error['message']}")
