@@ -163,6 +163,11 @@ def period_of_release(release_date: date, cad_type: str) -> str:
     return month_period
 
 
+def last_ended_period(day: date) -> str:
+    """The latest period whose last day is before ``day``: the one a close on ``day`` is for by default."""
+    return shift_period(period_of_release(day, "AB"), -1)
+
+
 def period_bounds(period: str) -> tuple[date, date]:
     """First and last day of a period, both inclusive: 18th of the previous month, 17th of ``MM``."""
     year, month = parse_period(period)

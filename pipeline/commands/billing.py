@@ -90,7 +90,10 @@ def payments(
 
 
 def close_period(
-    period: Annotated[str, typer.Option("--period", help="The billing period to close: YYYY-MM.")],
+    period: Annotated[
+        str | None,
+        typer.Option("--period", help="The billing period to close, YYYY-MM. Default: the last one that has ended."),
+    ] = None,
     json_output: JsonOption = False,
     as_of: AsOfOption = None,
     waiver_until: Annotated[
@@ -108,10 +111,14 @@ def close_period(
     def body() -> int:
         from pipeline.billing import DEFAULT_WAIVER_UNTIL
         from pipeline.billing import close_period as close
+        from pipeline.billing.calendar import last_ended_period
 
         waiver = date_option(waiver_until, "--waiver-until") if waiver_until else DEFAULT_WAIVER_UNTIL
         runtime = _runtime()
-        summary = close(runtime, period, as_of=as_of, waiver_until=waiver, pdf_workers=pdf_workers)
+        chosen = period or last_ended_period(runtime.business_moment(as_of).date())
+        if period is None and not json_output:
+            stdout().print(f"Closing period {chosen}, the last one that has ended (choose another with --period).")
+        summary = close(runtime, chosen, as_of=as_of, waiver_until=waiver, pdf_workers=pdf_workers)
         if json_output:
             print_json(summary.as_json())
         else:
