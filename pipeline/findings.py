@@ -6,8 +6,11 @@ Validators return lists of findings; they never raise for bad input.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
 from enum import Enum
+
+MAX_FINDINGS = 1000  # findings listed per file; the rest are counted (decisions.md)
 
 
 class Scope(Enum):
@@ -121,3 +124,56 @@ class Finding:
 
 def errors_only(findings: list[Finding] | tuple[Finding, ...]) -> list[Finding]:
     return [f for f in findings if not f.is_warning]
+
+
+def summarised(findings: Iterable[Finding]) -> tuple[Finding, ...]:
+    """Findings past the cap, one per code: the finding itself when it is alone, else "N more …" at the place
+    of the first one (so a rejected declaration keeps a finding of each of its codes, and its pointers)."""
+    first: dict[str, Finding] = {}
+    counts: dict[str, int] = {}
+    for finding in findings:
+        first.setdefault(finding.code, finding)
+        counts[finding.code] = counts.get(finding.code, 0) + 1
+    return tuple(_summary(finding, counts[code]) for code, finding in first.items())
+
+
+def _summary(first: Finding, count: int) -> Finding:
+    return first if count == 1 else replace(first, message=f"{count:,} more {first.code} findings not listed")
+
+
+class FindingLog:
+    """A reader's findings of one file: the first ``limit`` kept, the others only counted, so that a hostile file
+    costs no memory per finding past the cap."""
+
+    def __init__(self, limit: int = MAX_FINDINGS) -> None:
+        self.limit = limit
+        self.findings: list[Finding] = []
+        self._past: dict[str, tuple[Finding, int]] = {}
+
+    @property
+    def full(self) -> bool:
+        return len(self.findings) >= self.limit
+
+    def add(self, finding: Finding) -> None:
+        if not self.full:
+            self.findings.append(finding)
+            return
+        first, count = self._past.get(finding.code, (finding, 0))
+        self._past[finding.code] = (first, count + 1)
+
+    def result(self) -> tuple[Finding, ...]:
+        return (*self.findings, *(_summary(first, count) for first, count in self._past.values()))
+
+
+class FindingBudget:
+    """The findings a file may list (``MAX_FINDINGS``), spent in file order: the file's own, then each
+    declaration's. Past the budget every list keeps one finding per code (``summarised``), so no declaration
+    changes verdict and none loses its codes."""
+
+    def __init__(self, limit: int = MAX_FINDINGS) -> None:
+        self.remaining = limit
+
+    def take(self, findings: Sequence[Finding]) -> tuple[Finding, ...]:
+        listed = tuple(findings[: self.remaining])
+        self.remaining -= len(listed)
+        return (*listed, *summarised(findings[len(listed) :])) if len(listed) < len(findings) else listed

@@ -4,11 +4,15 @@ Each declaration is judged on its own and in full even when the file is already 
 provider sees every problem of a file in one answer (spec/codes.md: S codes, A01 and A03 reject the file; A02
 and the B codes reject the one declaration). Warnings (W codes) are not raised here: assessment and intake add
 them to accepted declarations.
+
+Every finding of a file passes here, whatever its syntax, so this is where a file's findings are capped
+(``FindingBudget``: the first ``MAX_FINDINGS`` listed, the rest counted per code), which bounds ``carm validate``,
+the answers and the stored outcome alike.
 """
 
 from __future__ import annotations
 
-from pipeline.findings import Finding
+from pipeline.findings import Finding, FindingBudget
 from pipeline.parsers import ParseResult
 from pipeline.validate.context import ValidationContext
 from pipeline.validate.declaration import DeclarationChecker
@@ -18,9 +22,10 @@ from pipeline.validate.verdict import DeclarationVerdict, SubmissionVerdict
 
 def validate_submission(result: ParseResult, context: ValidationContext) -> SubmissionVerdict:
     interchange = result.interchange
+    budget = FindingBudget()
     file_findings: list[Finding] = list(result.findings)
     if interchange is None:
-        return SubmissionVerdict(None, tuple(file_findings), ())
+        return SubmissionVerdict(None, budget.take(file_findings), ())
 
     sender = interchange.sender
     sender_where = interchange.where.get("sender") or interchange.location
@@ -34,12 +39,13 @@ def validate_submission(result: ParseResult, context: ValidationContext) -> Subm
             sender_where,
         ))
     file_rejected = any(not finding.is_warning for finding in file_findings)
+    listed_file_findings = budget.take(file_findings)  # the file's own findings spend the budget first
 
     checker = DeclarationChecker(context, ReferenceLookups(context.reference), sender, sender_registered)
     verdicts: list[DeclarationVerdict] = []
     for declaration in interchange.declarations:
         findings = checker.check(declaration)
-        verdicts.append(DeclarationVerdict(declaration, tuple(findings)))
         if not file_rejected and not findings:
             checker.record_accepted(declaration)
-    return SubmissionVerdict(interchange, tuple(file_findings), tuple(verdicts))
+        verdicts.append(DeclarationVerdict(declaration, budget.take(findings)))
+    return SubmissionVerdict(interchange, listed_file_findings, tuple(verdicts))
