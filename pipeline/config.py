@@ -24,6 +24,8 @@ EASTERN = ZoneInfo("America/Toronto")
 
 DEFAULT_HOME = "./var"
 DEFAULT_MAX_FILE_BYTES = 50 * 1024 * 1024  # S11 (codes.md): 50 MiB
+#: The Bank of Canada Valet API (spec/reference-data.md); ``CARM_VALET_URL`` points elsewhere (a mirror, tests).
+DEFAULT_VALET_URL = "https://www.bankofcanada.ca/valet"
 
 _AS_OF_FORMATS = ("%Y-%m-%d", "%Y-%m-%dT%H:%M")
 _DB_URL = re.compile(r"^[a-z][a-z0-9]*(\+[a-z0-9_]+)?://", re.IGNORECASE)
@@ -73,6 +75,7 @@ class Settings:
     aws_endpoint_url: str | None = None
     as_of: datetime | None = None  # None: "now", read by the command at the moment it acts
     max_file_bytes: int = DEFAULT_MAX_FILE_BYTES
+    valet_url: str = DEFAULT_VALET_URL
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -111,6 +114,11 @@ class Settings:
             if parts.scheme not in ("http", "https") or not parts.netloc:
                 raise ConfigurationError(f"AWS_ENDPOINT_URL={endpoint!r}: expected http(s)://host[:port]")
 
+        valet_url = get("CARM_VALET_URL") or DEFAULT_VALET_URL
+        parts = urlsplit(valet_url)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ConfigurationError(f"CARM_VALET_URL={valet_url!r}: expected http(s)://host[:port][/path]")
+
         as_of_text = get("CARM_AS_OF")
         as_of = parse_as_of(as_of_text) if as_of_text else None
 
@@ -131,6 +139,7 @@ class Settings:
             aws_endpoint_url=endpoint,
             as_of=as_of,
             max_file_bytes=max_file_bytes,
+            valet_url=valet_url,
         )
 
     @property

@@ -16,7 +16,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 DAGS = ROOT / "dags"
-DAG_IDS = {"carm_intake", "carm_daily_notices", "carm_close_period", "carm_payments"}
+DAG_IDS = {"carm_intake", "carm_daily_notices", "carm_close_period", "carm_payments", "carm_fx_rates"}
 HEAVY = ("pandas", "numpy", "sqlalchemy", "lxml", "boto3", "botocore", "pydifact", "psycopg", "alembic", "fpdf")
 #: The only parts of our package a DAG file may import at parse time: constants, standard library only.
 PARSE_TIME_PIPELINE = {"pipeline", "pipeline.orchestration", "pipeline.orchestration.defaults"}
@@ -142,6 +142,14 @@ def test_billing_dags_run_on_the_billing_calendar(described: dict) -> None:
         assert dags[dag_id]["start_date"] is None, dag_id
 
 
+def test_exchange_rates_are_fetched_after_the_banks_publication_on_weekdays(described: dict) -> None:
+    fx = described["dags"]["carm_fx_rates"]
+    # The Bank publishes around 16:30 Eastern on business days; holidays are handled by the task.
+    assert fx["schedule"] == {"kind": "cron", "cron": "0 17 * * 1-5", "timezone": "America/Toronto"}
+    assert fx["params"] == ["day"]
+    assert list(fx["tasks"]) == ["fetch_fx_rates"]
+
+
 def test_every_working_task_retries_with_exponential_backoff(described: dict) -> None:
     for dag_id, dag in described["dags"].items():
         for task_id, task in dag["tasks"].items():
@@ -160,6 +168,6 @@ def test_parsing_the_dag_files_imports_no_heavy_library(described: dict) -> None
     assert ours <= PARSE_TIME_PIPELINE, sorted(ours - PARSE_TIME_PIPELINE)
 
 
-def test_the_dag_folder_holds_the_four_dag_files_only() -> None:
+def test_the_dag_folder_holds_the_dag_files_only() -> None:
     # Anything else in dags/ would be parsed by the DAG processor on every loop.
     assert sorted(p.name for p in DAGS.glob("*.py")) == sorted(f"{d}.py" for d in DAG_IDS)

@@ -10,7 +10,8 @@ THB and VND stopped in 2024-2025 files) gives no rate, so a declaration in that 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Mapping, Set
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -45,47 +46,34 @@ def load_exchange_rates(paths: Iterable[Path], currencies: Iterable[str]) -> Exc
 
     ``row`` in a fault is the 1-based index of the observation in the file; ``column`` the series name.
     """
+    documents = []
+    for path in paths:
+        name = str(path)
+        try:
+            documents.append((name, json.loads(read_text(path), parse_float=Decimal, parse_int=Decimal)))
+        except json.JSONDecodeError as error:
+            raise ReferenceDataError(name, error.lineno, None, f"not JSON: {error.msg}") from None
+    return exchange_rates_of(documents, currencies)
+
+
+def exchange_rates_of(documents: Iterable[tuple[str, object]], currencies: Iterable[str]) -> ExchangeRates:
+    """:func:`load_exchange_rates` of documents already parsed, each with the name its faults give."""
     known = frozenset(currencies)
     merged: dict[str, dict[date, tuple[Decimal, str]]] = {}
     names = []
-    for path in paths:
-        name = str(path)
-        names.append(path.name)
-        try:
-            document = json.loads(read_text(path), parse_float=Decimal, parse_int=Decimal)
-        except json.JSONDecodeError as error:
-            raise ReferenceDataError(name, error.lineno, None, f"not JSON: {error.msg}") from None
-        observations = document.get("observations") if isinstance(document, dict) else None
-        if not isinstance(observations, list):
-            raise ReferenceDataError(
-                name, None, "observations", "not a Valet response (no observations list)"
-            )
-        for index, observation in enumerate(observations, start=1):
-            if not isinstance(observation, dict):
-                raise ReferenceDataError(name, index, None, "an observation is not an object")
-            try:
-                day = date.fromisoformat(str(observation.get("d")))
-            except ValueError:
+    for name, document in documents:
+        names.append(Path(name).name)
+        for index, day, series, cell in _observations(name, document):
+            currency = series[2:5]
+            if currency not in known:
+                raise ReferenceDataError(name, index, series, f"{currency} is not an ISO 4217 currency")
+            value = _value(name, index, series, cell)
+            earlier = merged.setdefault(currency, {}).get(day)
+            if earlier is not None and earlier[0] != value:
                 raise ReferenceDataError(
-                    name, index, "d", f"{observation.get('d')!r} is not a date"
-                ) from None
-            for series, cell in observation.items():
-                if series == "d":
-                    continue
-                if not (
-                    series.startswith(SERIES_PREFIX) and series.endswith(SERIES_SUFFIX) and len(series) == 8
-                ):
-                    raise ReferenceDataError(name, index, series, "not a daily FX<currency>CAD series")
-                currency = series[2:5]
-                if currency not in known:
-                    raise ReferenceDataError(name, index, series, f"{currency} is not an ISO 4217 currency")
-                value = _value(name, index, series, cell)
-                earlier = merged.setdefault(currency, {}).get(day)
-                if earlier is not None and earlier[0] != value:
-                    raise ReferenceDataError(
-                        name, index, series, f"{day}: {value} here but {earlier[0]} in {earlier[1]}"
-                    )
-                merged[currency][day] = (value, name)
+                    name, index, series, f"{day}: {value} here but {earlier[0]} in {earlier[1]}"
+                )
+            merged[currency][day] = (value, name)
     series_by_currency = {
         currency: tuple((day, value) for day, (value, _) in sorted(days.items()))
         for currency, days in sorted(merged.items())
@@ -94,3 +82,83 @@ def load_exchange_rates(paths: Iterable[Path], currencies: Iterable[str]) -> Exc
         series=series_by_currency,
         source=f"Bank of Canada Valet daily exchange rates ({', '.join(names)}). {ATTRIBUTION}; terms {TERMS}",
     )
+
+
+def _observations(name: str, document: object) -> Iterator[tuple[int, date, str, object]]:
+    """(index, day, series, cell) of every value of a Valet document, its shape checked on the way."""
+    observations = document.get("observations") if isinstance(document, dict) else None
+    if not isinstance(observations, list):
+        raise ReferenceDataError(name, None, "observations", "not a Valet response (no observations list)")
+    for index, observation in enumerate(observations, start=1):
+        day = _day(name, index, observation)
+        for series, cell in observation.items():
+            if series == "d":
+                continue
+            if not (series.startswith(SERIES_PREFIX) and series.endswith(SERIES_SUFFIX) and len(series) == 8):
+                raise ReferenceDataError(name, index, series, "not a daily FX<currency>CAD series")
+            yield index, day, series, cell
+
+
+def _day(name: str, index: int, observation: object) -> date:
+    if not isinstance(observation, dict):
+        raise ReferenceDataError(name, index, None, "an observation is not an object")
+    try:
+        return date.fromisoformat(str(observation.get("d")))
+    except ValueError:
+        raise ReferenceDataError(name, index, "d", f"{observation.get('d')!r} is not a date") from None
+
+
+# --- adding days to the files -------------------------------------------------------------------------------
+
+
+def yearly_file(day: date) -> str:
+    """The file a day's rates are kept in: one per calendar year, as the shipped ``valet_fx_daily_2025.json``."""
+    return f"valet_fx_daily_{day.year}.json"
+
+
+def observed_days(rates: ExchangeRates) -> frozenset[date]:
+    """Every day some series has a rate for."""
+    return frozenset(day for observations in rates.series.values() for day, _ in observations)
+
+
+@dataclass(frozen=True, slots=True)
+class AddedDays:
+    """What adding a Valet answer to the files did: the new content of each file that gains days."""
+
+    documents: Mapping[str, dict]  # file name -> whole new document
+    added: Mapping[str, tuple[date, ...]]  # file name -> the days it gains
+    kept: tuple[date, ...]  # days of the answer already stored: left exactly as they were
+
+
+def add_days(answer: dict, stored: Set[date], current: Mapping[str, dict | None], source: str) -> AddedDays:
+    """Add the days of a Valet ``answer`` that are not ``stored`` to the yearly files whose ``current`` content
+    is given (None: no such file yet; it starts with the answer's terms and series details). A day already
+    stored is never rewritten, even if the answer differs: a published rate does not change under a posted
+    assessment. ``source`` names the answer in faults."""
+    documents: dict[str, dict] = {}
+    added: dict[str, list[date]] = {}
+    kept: list[date] = []
+    for index, observation in enumerate(answer.get("observations", ()), start=1):
+        day = _day(source, index, observation)
+        if day in stored or any(day in days for days in added.values()):
+            kept.append(day)
+            continue
+        name = yearly_file(day)
+        if name not in documents:
+            documents[name] = _document_for(current.get(name), answer)
+        documents[name]["observations"].append(observation)
+        added.setdefault(name, []).append(day)
+    for document in documents.values():
+        document["observations"].sort(key=lambda observation: str(observation.get("d")))
+    return AddedDays(documents, {name: tuple(days) for name, days in added.items()}, tuple(kept))
+
+
+def _document_for(existing: dict | None, answer: dict) -> dict:
+    """A copy of a file's document to add to, with any series the answer describes and it does not."""
+    base = existing or {"terms": answer.get("terms", {"url": TERMS}), "seriesDetail": {}}
+    document = {**base, "observations": list(base.get("observations", ()))}
+    details = dict(base.get("seriesDetail") or {})
+    for series, detail in (answer.get("seriesDetail") or {}).items():
+        details.setdefault(series, detail)
+    document["seriesDetail"] = details
+    return document
