@@ -17,6 +17,7 @@ import numpy as np
 ROUNDING = ROUND_HALF_UP
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
+LEDGER_LIMIT_CENTS = 10**18
 
 MONEY_CONTEXT = decimal.Context(prec=34, rounding=ROUNDING, traps=[decimal.FloatOperation, decimal.InvalidOperation])
 
@@ -42,6 +43,17 @@ def format_cents(cents: int) -> str:
     the Decimal route)."""
     whole, fraction = divmod(abs(int(cents)), 100)
     return f"{'-' if cents < 0 else ''}{whole}.{fraction:02d}"
+
+
+def format_cents_grouped(cents: int) -> str:
+    """Integer cents as people read them: ``-1,234,567.89`` (summaries, statements, the finance page)."""
+    whole, fraction = divmod(abs(int(cents)), 100)
+    return f"{'-' if cents < 0 else ''}{whole:,}.{fraction:02d}"
+
+
+def group_thousands(amount: str) -> str:
+    """A two-decimal amount string (``"-1234567.89"``) with thousands separated."""
+    return format_cents_grouped(to_cents(parse_amount(amount)))
 
 
 def format_amount(amount: Decimal) -> str:

@@ -84,7 +84,8 @@ def test_intake_json_document_and_account(carm) -> None:  # noqa: ANN001
     code, out, _ = carm("account", IMPORTER, "--json")
     assert code == 0
     account = json.loads(out)
-    assert set(account) == {"importer", "balance", "postings"} and account["importer"] == IMPORTER
+    assert set(account) == {"importer", "name", "opening_balance", "balance", "postings"}
+    assert account["importer"] == IMPORTER
     assert account["postings"] and all(set(p) == POSTING_KEYS for p in account["postings"])
     assert {(p["date"], p["transaction_number"], p["version"], p["kind"], p["period"], p["due_date"])
             for p in account["postings"]} == {("2025-05-06", TRANSACTION, 1, "assessment", "2025-05", "2025-05-30")}

@@ -25,6 +25,7 @@ from multiprocessing import get_context
 from fpdf import FPDF
 
 from pipeline.billing.statement_model import CHARGE_TITLES, CHARGE_TYPES, Statement, StatementLine
+from pipeline.money import format_cents_grouped
 
 __all__ = ["PdfBatch", "money_text", "pdf_text", "render_pdfs", "statement_pdf"]
 
@@ -60,11 +61,7 @@ def printable_name(name: str) -> str:
     return shown
 
 
-def money_text(cents: int) -> str:
-    """``-1,234.56``: thousands separated, two decimals, exact (integer arithmetic)."""
-    sign = "-" if cents < 0 else ""
-    whole, fraction = divmod(abs(cents), 100)
-    return f"{sign}{whole:,}.{fraction:02d}"
+money_text = format_cents_grouped
 
 
 class _StatementDocument(FPDF):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pipeline.ledger.control_numbers import next_control_reference
-from pipeline.ledger.database import current_revision, engine_for, head_revision, upgrade
+from pipeline.ledger.database import current_revision, engine_for, existing_engine, head_revision, upgrade
 from pipeline.ledger.history import DatabaseHistory
 from pipeline.ledger.models import (
     Authorization,
@@ -34,6 +34,6 @@ __all__ = [
     "Authorization", "Base", "Broker", "ChargeType", "ControlNumber", "DatabaseHistory", "DeclarationRecord",
     "DeclarationStatus", "ImmutablePostingError", "Importer", "InboxEntry", "InboxState", "InterchangeRecord",
     "LineAssessment", "Money", "Payment", "PaymentApplication", "Posting", "PostingKind", "Provider", "Run",
-    "Syntax", "UTCDateTime", "current_revision", "engine_for", "head_revision", "load_registry",
+    "Syntax", "UTCDateTime", "current_revision", "engine_for", "existing_engine", "head_revision", "load_registry",
     "money_cents", "next_control_reference", "save_registry", "upgrade",
 ]

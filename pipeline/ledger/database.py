@@ -26,6 +26,19 @@ def _parse(db_url: str) -> URL:
     return url
 
 
+def existing_engine(db_url: str) -> Engine:
+    """An engine on a ledger that must already exist: commands that only read never create one (a mistyped
+    CARM_HOME would otherwise show an empty account instead of saying where it looked)."""
+    url = _parse(db_url)
+    if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
+        if not Path(url.database).is_file():
+            raise ConfigurationError(
+                f"no ledger database at {url.database} (CARM_DB_URL {shown_url(db_url)}; CARM_HOME decides the "
+                "default). After `make demo`, the demo's ledger is in var/demo: CARM_HOME=var/demo carm account …"
+            )
+    return engine_for(db_url)
+
+
 def shown_url(db_url: str) -> str:
     """``db_url`` as it may be printed: the password hidden."""
     try:
