@@ -22,6 +22,7 @@ from pipeline.billing import (
 )
 from pipeline.clock import business_moment
 from pipeline.config import Settings
+from pipeline.reference.prescribed_rate import YIELDS_FILE
 from pipeline.reference.types import ReferenceData
 from pipeline.storage import Buckets, open_buckets
 
@@ -68,11 +69,12 @@ def open_runtime(settings: Settings | None = None, *, upgrade_schema: bool = Tru
         upgrade(settings.db_url)
     additions = _user_table(settings, "billing/holiday_additions.csv")
     rates = _user_table(settings, "billing/prescribed_interest_rates.csv")
+    yields = _user_table(settings, YIELDS_FILE)  # T-bill auction yields: quarters computed per SOR/86-1121
     return Runtime(
         settings=settings,
         engine=engine_for(settings.db_url),
         buckets=open_buckets(settings, s3_client=s3_client),
         reference=load_reference(settings.refdata_dir),
         calendar=federal_holidays(CALENDAR_YEARS, load_holiday_additions(additions) if additions else load_holiday_additions()),
-        prescribed_rates=load_prescribed_rates(rates) if rates else load_prescribed_rates(),
+        prescribed_rates=load_prescribed_rates(rates, yields_text=yields),
     )

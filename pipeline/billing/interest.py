@@ -31,6 +31,7 @@ from pipeline.billing.calendar import HolidayCalendar, is_late
 from pipeline.billing.payments import Allocation, Debt
 from pipeline.errors import ReferenceDataError
 from pipeline.money import MONEY_CONTEXT, from_cents, parse_amount, round_cents, to_cents
+from pipeline.reference.prescribed_rate import YIELDS_FILE, parse_yields, prescribed_rates
 
 __all__ = [
     "DEFAULT_WAIVER_UNTIL",
@@ -81,6 +82,7 @@ class PrescribedRates:
     by_quarter: Mapping[date, Decimal]  # first day of the quarter -> annual rate %
     source: str
     example: bool  # True: values for tests and the demo, not CBSA's published rates
+    example_quarters: frozenset[date] = frozenset()  # the quarters whose rate is an example
 
     def prescribed_on(self, on: date) -> Decimal:
         start = quarter_start(on)
@@ -119,7 +121,7 @@ def parse_prescribed_rates(text: str, source_name: str) -> PrescribedRates:
         if column not in header:
             raise ReferenceDataError(source_name, 1, column, "missing column")
     rates: dict[date, Decimal] = {}
-    examples: set[bool] = set()
+    examples: set[date] = set()
     for cells in reader:
         if not any(cell.strip() for cell in cells):
             continue
@@ -143,16 +145,50 @@ def parse_prescribed_rates(text: str, source_name: str) -> PrescribedRates:
         flag = row.get("example", "").lower()
         if flag not in ("", "true", "false"):
             raise ReferenceDataError(source_name, line, "example", f"expected true or false: {flag!r}")
-        examples.add(flag == "true")
+        if flag == "true":
+            examples.add(start)
         rates[start] = rate
-    return PrescribedRates(dict(sorted(rates.items())), source_name, example=True in examples)
+    return PrescribedRates(
+        dict(sorted(rates.items())), source_name, example=bool(examples), example_quarters=frozenset(examples)
+    )
 
 
-def load_prescribed_rates(text: str | None = None, source_name: str = RATES_FILE) -> PrescribedRates:
-    """``text`` when given (the caller read it from ``CARM_REFDATA_DIR``), else the shipped example table."""
+def load_prescribed_rates(
+    text: str | None = None,
+    source_name: str = RATES_FILE,
+    *,
+    yields_text: str | None = None,
+    yields_source: str = YIELDS_FILE,
+) -> PrescribedRates:
+    """``text`` when given (the caller read it from ``CARM_REFDATA_DIR``), else the shipped example table.
+
+    With a T-bill yields file (``yields_text``), the quarters it determines are computed (SOR/86-1121 s. 4,
+    :mod:`pipeline.reference.prescribed_rate`) and replace the table's example rows; a real table row that
+    disagrees with the computed rate is a fault. The result is an example if any quarter left is one."""
     if text is None:
         text = (SHIPPED_DATA / RATES_FILE).read_text(encoding="utf-8")
-    return parse_prescribed_rates(text, source_name)
+    table = parse_prescribed_rates(text, source_name)
+    if yields_text is None:
+        return table
+    computed = prescribed_rates(parse_yields(yields_text, yields_source))
+    rates, examples = dict(table.by_quarter), set(table.example_quarters)
+    for quarter, rate in computed.items():
+        listed = rates.get(quarter)
+        if listed is not None and quarter not in examples and listed != rate.rate:
+            raise ReferenceDataError(
+                source_name, None, "rate_percent", f"{quarter.year}-Q{(quarter.month - 1) // 3 + 1}: {listed} in "
+                f"the table but {rate.rate} computed from {yields_source} (SOR/86-1121 s. 4)"
+            )
+        rates[quarter] = rate.rate
+        examples.discard(quarter)
+        if rate.example:
+            examples.add(quarter)
+    return PrescribedRates(
+        dict(sorted(rates.items())),
+        f"{source_name}; quarters computed from {yields_source} (SOR/86-1121 s. 4)",
+        example=bool(examples),
+        example_quarters=frozenset(examples),
+    )
 
 
 # --- interest -----------------------------------------------------------------------------------------------
