@@ -21,6 +21,7 @@ ORIGINS = ("US", "MX", "CN", "DE", "IN", "JP", "GB", "KR", "VN")
 CURRENCIES = ("CAD", "USD", "EUR", "JPY", "GBP", "MXN", "CNY")
 UNITS = ("KGM", "TNE", "GRM", "LTR", "HLT", "NMB", "C62", "MIL", "DZN", "PR", "MTK")
 FIRST_RATE = date(2023, 12, 27)  # the first Bank of Canada observation shipped
+LAST_USABLE_RATE_DAY = date(2026, 1, 6)  # the last one shipped (2025-12-30) + 7 days; later shipments are B14
 INTERESTING_DATES = tuple(date.fromisoformat(d) for d in (
     "2024-12-13", "2024-12-14", "2025-02-15", "2025-02-16", "2025-05-02", "2025-05-03", "2025-12-30", "2025-12-31",
     "2026-09-07", "2026-09-08"))
@@ -117,6 +118,8 @@ def a_declaration(draw, index: int):
     currency = draw(st.sampled_from(CURRENCIES))
     earliest = FIRST_RATE if currency != "CAD" else released - timedelta(days=30)
     shipped = max(earliest, released - timedelta(days=draw(st.integers(0, 12))))
+    if currency != "CAD":
+        shipped = min(shipped, LAST_USABLE_RATE_DAY)
     clvs = draw(st.integers(0, 3)) == 0
     count = draw(st.integers(1, 5))
     lines = [draw(a_line(number, released, currency, clvs)) for number in range(1, count + 1)]
