@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import csv
 import io
+import os
+import shlex
 import shutil
 from collections import Counter
 from collections.abc import Callable
@@ -41,25 +43,31 @@ class DemoReport:
     declarations: Counter[str] = field(default_factory=Counter)  # accepted / rejected / duplicate
     rejected_by_code: Counter[str] = field(default_factory=Counter)
     quarantined: int = 0
+    generated: int = 0  # CADs written into the submitted files
     notices: int = 0
     payments: dict[str, Any] = field(default_factory=dict)
-    charges: dict[str, int] = field(default_factory=dict)  # charge type -> cents posted in the period
+    charges: dict[str, int] = field(default_factory=dict)  # charge type -> cents on the period's statements
+    other_periods: dict[str, int] = field(default_factory=dict)  # period -> cents of CADs of another period
     close: dict[str, Any] = field(default_factory=dict)
     outputs: dict[str, str] = field(default_factory=dict)
+    explore: list[str] = field(default_factory=list)  # commands to run on the demo's own home
 
     def as_json(self) -> dict[str, Any]:
         return {
             "home": str(self.home),
             "period": self.period,
             "files": self.files,
+            "generated": self.generated,
             "declarations": dict(self.declarations),
             "rejected_by_code": dict(sorted(self.rejected_by_code.items())),
             "quarantined": self.quarantined,
             "daily_notices": self.notices,
             "payments": self.payments,
             "charges": {name: format_cents(cents) for name, cents in self.charges.items()},
+            "other_periods": {name: format_cents(cents) for name, cents in self.other_periods.items()},
             "close_period": self.close,
             "outputs": self.outputs,
+            "explore": self.explore,
         }
 
 
@@ -95,6 +103,7 @@ def run_demo(
         cads=cads, seed=seed, reference=runtime.reference, start=days[0], days=len(days), format="mixed",
         invalid_rate=0.03, providers=3, cads_per_file=8,
     )
+    report.generated = sum(len(generated.declaration_codes) for generated in batch.files)
     with Session(runtime.engine) as session, session.begin():
         save_registry(session, batch.registry)
 
@@ -121,7 +130,9 @@ def run_demo(
 
     closed = close_period(runtime, period, as_of=_at(end + timedelta(days=1), 6))
     report.close = closed.as_json()
-    report.charges = _charges_posted(runtime, period)
+    # The figures of the statements and of the reconciliation page, which are the same by construction.
+    report.charges = dict(closed.reconciliation.by_charge_type)
+    report.other_periods = {name: cents for name, cents in _charges_by_period(runtime).items() if name != period}
     progress(f"period {period} closed")
 
     outbound = runtime.settings.outbound_url
@@ -134,7 +145,27 @@ def run_demo(
         "archive": runtime.settings.archive_url,
         "ledger": runtime.settings.db_url,
     }
+    report.explore = _commands_to_explore(home, period, report.close, days[len(days) // 2])
     return report
+
+
+def _commands_to_explore(home: Path, period: str, close: dict[str, Any], day: date) -> list[str]:
+    """Commands that work as printed: the demo's home is not the default ``./var``, so each names it."""
+    shown = os.path.relpath(home) if home.is_relative_to(Path.cwd()) else str(home)
+    prefix = f"CARM_HOME={shlex.quote(shown)} carm"
+    importers = [entry["importer"] for entry in close.get("statements", [])]
+    commands = [f"{prefix} registry list"]
+    if importers:
+        commands += [
+            f"{prefix} account {importers[0]}",
+            f"{prefix} account {importers[0]} --from {day.isoformat()} --json",
+        ]
+    commands += [
+        f"{prefix} replay --date {day.isoformat()} --reanswer",
+        f"{prefix} close-period --period {period}   # closed already: issues the same outputs again, unchanged",
+        f"open {shlex.quote(str(Path(shown) / 'buckets/outbound/finance' / period / 'reconciliation.html'))}",
+    ]
+    return commands
 
 
 def _days(start: date, end: date) -> list[date]:
@@ -167,12 +198,14 @@ def _payments_file(runtime, day: date) -> bytes:  # noqa: ANN001
     return out.getvalue().encode("utf-8")
 
 
-def _charges_posted(runtime, period: str) -> dict[str, int]:  # noqa: ANN001
-    from pipeline.ledger import Posting
+def _charges_by_period(runtime) -> dict[str, int]:  # noqa: ANN001
+    """Cents of duties and taxes (CADs, not payments, interest or penalties) by the billing period they belong to."""
+    from pipeline.ledger import Posting, PostingKind
 
+    cads = (PostingKind.ASSESSMENT, PostingKind.CORRECTION, PostingKind.ADJUSTMENT, PostingKind.CANCELLATION)
     with Session(runtime.engine) as session:
         rows = session.execute(
-            select(Posting.charge_type, func.sum(Posting.amount)).where(Posting.period == period)
-            .group_by(Posting.charge_type).order_by(Posting.charge_type)
+            select(Posting.period, func.sum(Posting.amount)).where(Posting.kind.in_(cads))
+            .group_by(Posting.period).order_by(Posting.period)
         ).all()
-    return {str(getattr(charge, "value", charge)): to_cents(amount) for charge, amount in rows}
+    return {period: to_cents(amount) for period, amount in rows}

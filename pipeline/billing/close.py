@@ -10,8 +10,8 @@ PDF — the PDFs rendered in worker processes), the broker statements, the RPP s
 reconciliation (CSV and an HTML page with charts).
 
 Closing a period again posts nothing and writes the same bytes: it reads the recorded high-water mark and cut.
-Periods are closed in order: a period before the last closed one cannot be closed any more, and none is skipped
-(the first close is of the earliest period with postings).
+Periods are closed in order: a period before the last closed one cannot be closed any more, and none after the
+first close is skipped (the first close carries earlier periods' postings on its statements).
 
 Decisions: interest and penalties are dated the earlier of the business date of the close and the statement
 date, belong to the period closed and are due on its due date; the interest window runs from the day after the
@@ -181,14 +181,13 @@ class _Outputs:
             self.pool.shutdown(wait=True)
 
 
-def _refuse_a_gap(connection: Connection, period: str, closes: Mapping[str, Any]) -> None:
-    """Periods close one after the other: the one after the last closed, or, before any close, the earliest
-    period the ledger has postings in. A skipped period would never get its statements, interest or penalties."""
-    if closes:
-        expected = shift_period(max(closes), 1)
-    else:
-        earliest = connection.execute(text("SELECT MIN(period) FROM postings")).scalar_one_or_none()
-        expected = earliest if earliest is not None and earliest < period else period
+def _refuse_a_gap(period: str, closes: Mapping[str, Any]) -> None:
+    """After the first close, periods close one after the other: a skipped period would never get its
+    statements, interest or penalties. The first close may be of any ended period: postings of earlier periods
+    (a ledger started mid-way) are carried on its statements."""
+    if not closes:
+        return
+    expected = shift_period(max(closes), 1)
     if period > expected:
         raise TerminalError(
             f"period {expected} is not closed yet: periods close in order, so close {expected} before {period}"
@@ -391,7 +390,7 @@ def _close_period(
         if period not in closes and later:
             raise TerminalError(f"period {period} comes before {later[-1]}, which is closed: periods close in order")
         if period not in closes:
-            _refuse_a_gap(connection, period, closes)
+            _refuse_a_gap(period, closes)
         earlier = sorted(p for p in closes if p < period)
         previous_record = closes[earlier[-1]] if earlier else None
         previous = StatementWindow.from_record(previous_record["window"]) if previous_record else None
