@@ -7,7 +7,7 @@ The yields file (``billing/tbill_yields.csv`` of the reference data; none is shi
 results were available to this project) is plain CSV, UTF-8, header on row 1::
 
     auction_date,term,average_yield_percent,source,example
-    2026-01-06,3M,2.245,Bank of Canada Treasury bill auction results 2026-01-06,false
+    2026-01-06,3M,2.245,illustration (not a real auction result),true
 
 - ``auction_date``: the auction's date, YYYY-MM-DD;
 - ``term``: ``3M`` (3-month bills, the only term used), ``6M``, ``12M`` or ``1Y`` (read and left aside, so
