@@ -14,7 +14,7 @@ from pipeline.findings import CODES
 
 ROOT = Path(__file__).resolve().parents[1] / "fixtures" / "codes"
 INDEX = json.loads((ROOT / "index.json").read_text())
-LEDGER_ONLY = {"S13", "B04", "B05"}  # need the ledger: tested through intake
+LEDGER_ONLY = {"S13", "B04", "B05", "B23"}  # need the ledger: tested through intake
 ANSWERED_BY_ASSESSMENT_OR_INTAKE = {"W01", "W02", "W03"}
 
 

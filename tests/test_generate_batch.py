@@ -39,9 +39,13 @@ class LedgerStub:
 
     def __init__(self) -> None:
         self.versions: dict[str, int] = {}
+        self.owners: dict[str, str] = {}
 
     def latest_accepted_version(self, number: str) -> int | None:
         return self.versions.get(number)
+
+    def owning_importer(self, number: str) -> str | None:
+        return self.owners.get(number)
 
     def post(self, verdict) -> None:  # noqa: ANN001
         if verdict.file_rejected:
@@ -49,6 +53,7 @@ class LedgerStub:
         for judged in verdict.declarations:
             if not judged.errors:
                 self.versions[judged.declaration.transaction_number] = judged.declaration.version_number
+                self.owners.setdefault(judged.declaration.transaction_number, judged.declaration.importer.id)
 
 
 def process(batch, reference, *, history: LedgerStub | None = None):

@@ -22,9 +22,13 @@ def reference():
 class LedgerStub:
     def __init__(self) -> None:
         self.versions: dict[str, int] = {}
+        self.owners: dict[str, str] = {}
 
     def latest_accepted_version(self, number: str) -> int | None:
         return self.versions.get(number)
+
+    def owning_importer(self, number: str) -> str | None:
+        return self.owners.get(number)
 
 
 def judge(batch, reference, *, ledger: bool):
@@ -46,6 +50,7 @@ def judge(batch, reference, *, ledger: bool):
                 for judged in verdict.declarations:
                     if not judged.errors:
                         history.versions[judged.declaration.transaction_number] = judged.declaration.version_number
+                        history.owners.setdefault(judged.declaration.transaction_number, judged.declaration.importer.id)
         yield generated, found
 
 

@@ -83,15 +83,19 @@ def registry(*, providers: tuple[str, ...] = ("SP00042",), importers: tuple[str,
 
 
 class History:
-    """The ledger's accepted versions, as intake would answer them."""
+    """The ledger's accepted versions and whose transaction each is, as intake would answer them."""
 
-    def __init__(self, accepted: dict[str, int] | None = None) -> None:
+    def __init__(self, accepted: dict[str, int] | None = None, owners: dict[str, str] | None = None) -> None:
         self.accepted = dict(accepted or {})
+        self.owners = dict(owners or {})
         self.asked: list[str] = []
 
     def latest_accepted_version(self, transaction_number: str) -> int | None:
         self.asked.append(transaction_number)
         return self.accepted.get(transaction_number)
+
+    def owning_importer(self, transaction_number: str) -> str | None:
+        return self.owners.get(transaction_number)
 
 
 def context(**overrides: object) -> ValidationContext:

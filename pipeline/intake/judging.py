@@ -12,12 +12,14 @@ For each file, in inbox order:
    (a file rejected for its syntax may be corrected and sent again under the same reference). With the same
    content it is the same interchange received again (``interchange_known``): not S13.
 3. **Validation** (``pipeline.validate``) with the registry of the database and a ledger history that also
-   knows what earlier files of the batch accepted, so B04/B05 judge a file as if the files before it were
+   knows what earlier files of the batch accepted, so B23/B04/B05 judge a file as if the files before it were
    already posted.
 4. **DU** — a declaration whose transaction number and version are those of a version already accepted (in the
    ledger, earlier in the batch, or earlier in the same file) is answered DU and nothing is posted. The rule is
    the identity (transaction number, version), not the content: an accepted version is never replaced, so a
-   re-sent version with other content is answered DU as well (send the next version to change it).
+   re-sent version with other content is answered DU as well (send the next version to change it). DU tells
+   that the version was accepted, so it is only said to a sender entitled to the transaction: a declaration
+   with one of ``WITHHOLDING_CODES`` (A02, B23, or an importer that is invalid or not registered) is RE.
 5. **W02** — an original (function 9) accepted more than 5 business days after release carries warning W02;
    a $100 penalty is posted with it (``postings``).
 
@@ -38,6 +40,7 @@ from pipeline.parsers import ParseResult, sniff
 from pipeline.reference.types import ReferenceData
 from pipeline.registry import Registry
 from pipeline.validate import ValidationContext, validate_submission
+from pipeline.validate.declaration import WITHHOLDING_CODES
 
 ORIGINAL, CHANGE, CANCELLATION = "9", "4", "1"
 TRANSACTION_DIGITS = 14
@@ -93,15 +96,20 @@ class LedgerView:
     """What the ledger knew when the batch started, plus what the batch has accepted so far (in order).
 
     ``latest``: transaction number → latest accepted version, for every transaction number of the batch that
-    has one. ``interchanges``: (sender, control reference) → sha256 of the processed interchange. ``contents``:
+    has one; ``owners``: transaction number → importer of its first accepted version (whose transaction it is,
+    B23). ``interchanges``: (sender, control reference) → sha256 of the processed interchange. ``contents``:
     (inbound key, sha256) → inbox id of a processed file with that name and content."""
 
     latest: MutableMapping[str, int] = field(default_factory=dict)
+    owners: MutableMapping[str, str] = field(default_factory=dict)
     interchanges: MutableMapping[tuple[str, str], str] = field(default_factory=dict)
     contents: MutableMapping[tuple[str, str], int] = field(default_factory=dict)
 
     def latest_accepted_version(self, transaction_number: str) -> int | None:
         return self.latest.get(transaction_number)
+
+    def owning_importer(self, transaction_number: str) -> str | None:
+        return self.owners.get(transaction_number)
 
 
 def transaction_numbers(parsed: ParseResult) -> set[str]:
@@ -144,10 +152,11 @@ def w02_finding(declaration: Declaration, release: date, accepted_on: date) -> F
     )
 
 
-def _is_duplicate(declaration: Declaration, latest: int | None) -> bool:
+def _is_duplicate(declaration: Declaration, latest: int | None, errors: tuple[Finding, ...]) -> bool:
     version = declaration.version_number
     return (
         latest is not None
+        and not any(finding.code in WITHHOLDING_CODES for finding in errors)
         and declaration.version.isdigit()
         and 1 <= version <= latest
         and declaration.function in (ORIGINAL, CHANGE, CANCELLATION)
@@ -183,27 +192,31 @@ def judge_file(
     verdict = validate_submission(parsed, context)
     file_rejected = verdict.file_rejected
     accepted_here: dict[str, int] = {}
+    owners_here: dict[str, str] = {}
     judged: list[JudgedDeclaration] = []
     for decision in verdict.declarations:
-        declaration = decision.declaration
+        declaration, errors = decision.declaration, decision.errors
         number = declaration.transaction_number
         if file_rejected:
-            judged.append(JudgedDeclaration(declaration, REJECTED, decision.errors))
+            judged.append(JudgedDeclaration(declaration, REJECTED, errors))
             continue
         latest = accepted_here.get(number, view.latest.get(number))
-        if _is_duplicate(declaration, latest):
+        if _is_duplicate(declaration, latest, errors):
             judged.append(JudgedDeclaration(declaration, DUPLICATE, ()))
-        elif decision.errors:
-            judged.append(JudgedDeclaration(declaration, REJECTED, decision.errors))
+        elif errors:
+            judged.append(JudgedDeclaration(declaration, REJECTED, errors))
         else:
             release = date.fromisoformat(declaration.release_date)
             late = declaration.function == ORIGINAL and is_late(release, file.business_date, calendar)
             warnings = (w02_finding(declaration, release, file.business_date),) if late else ()
             judged.append(JudgedDeclaration(declaration, ACCEPTED, (*decision.warnings, *warnings), release, late))
             accepted_here[number] = declaration.version_number
+            if number not in view.owners and declaration.importer.id is not None:
+                owners_here.setdefault(number, declaration.importer.id)
 
     result = JudgedFile(file, syntax, interchange, verdict.file_findings, tuple(judged), interchange_known=known)
     view.latest.update(accepted_here)
+    view.owners.update(owners_here)
     view.contents.setdefault((file.key, file.sha256), file.inbox_id)
     if result.registers_interchange and interchange is not None:
         view.interchanges.setdefault((interchange.sender, interchange.control_reference), file.sha256)

@@ -37,17 +37,21 @@ def load_view(
     session: Session, numbers: Iterable[str], references: Iterable[tuple[str, str]],
     contents: Iterable[tuple[str, str]],
 ) -> LedgerView:
-    """The ledger as a batch needs it: latest accepted version of each transaction number, the sha256 of each
-    (sender, control reference) already processed, and the inbox entry of each (inbound key, sha256) already
-    processed."""
+    """The ledger as a batch needs it: latest accepted version and owning importer (that of the first accepted
+    version) of each transaction number, the sha256 of each (sender, control reference) already processed, and
+    the inbox entry of each (inbound key, sha256) already processed."""
     view = LedgerView()
     for part in chunks(sorted(set(numbers))):
-        view.latest.update(session.execute(
-            select(DeclarationRecord.transaction_number, func.max(DeclarationRecord.version))
+        # Every accepted version (a transaction has a handful), lowest first: the first names the owner.
+        for number, version, importer in session.execute(
+            select(DeclarationRecord.transaction_number, DeclarationRecord.version, DeclarationRecord.importer_bn15)
             .where(DeclarationRecord.transaction_number.in_(part),
                    DeclarationRecord.status == DeclarationStatus.ACCEPTED)
-            .group_by(DeclarationRecord.transaction_number)
-        ).all())
+            .order_by(DeclarationRecord.transaction_number, DeclarationRecord.version)
+        ):
+            if number not in view.latest and importer is not None:
+                view.owners[number] = importer
+            view.latest[number] = version
     for part in chunks(sorted(set(references)), 400):
         for sender, reference, sha256 in session.execute(
             select(InterchangeRecord.sender_id, InterchangeRecord.control_reference, InterchangeRecord.sha256)

@@ -1,5 +1,6 @@
-"""What the ledger knows of a transaction number, for validation's B04/B05 (``LedgerHistory`` protocol of
-``pipeline.validate.context``)."""
+"""What the ledger knows of a transaction number, for validation's B23, B04 and B05 (``LedgerHistory`` protocol
+of ``pipeline.validate.context``), one transaction at a time. Intake loads the same for a whole batch at once
+(``pipeline.intake.records.load_view``)."""
 
 from __future__ import annotations
 
@@ -19,4 +20,14 @@ class DatabaseHistory:
                 DeclarationRecord.transaction_number == transaction_number,
                 DeclarationRecord.status == DeclarationStatus.ACCEPTED,
             )
+        )
+
+    def owning_importer(self, transaction_number: str) -> str | None:
+        # The first accepted version, not the latest: a version accepted before B23 existed may name another.
+        return self._session.scalar(
+            select(DeclarationRecord.importer_bn15)
+            .where(DeclarationRecord.transaction_number == transaction_number,
+                   DeclarationRecord.status == DeclarationStatus.ACCEPTED)
+            .order_by(DeclarationRecord.version)
+            .limit(1)
         )

@@ -11,9 +11,13 @@ from pipeline.registry import Registry
 
 
 class LedgerHistory(Protocol):
-    """What the ledger knows of a transaction number (intake supplies it; B04/B05)."""
+    """What the ledger knows of a transaction number (intake supplies it; B23, B04, B05)."""
 
     def latest_accepted_version(self, transaction_number: str) -> int | None: ...
+
+    def owning_importer(self, transaction_number: str) -> str | None:
+        """The importer of the transaction's first accepted version: whose transaction it is (B23)."""
+        ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,4 +26,4 @@ class ValidationContext:
     as_of: date  # business date ("today") for "date in the future"
     sender_folder: str | None = None  # the inbound folder the file came from; None: A03 not checked
     registry: Registry | None = None  # None: A01, A02, B02 not checked
-    history: LedgerHistory | None = None  # None: B04, B05 not checked
+    history: LedgerHistory | None = None  # None: B04, B05, B23 not checked

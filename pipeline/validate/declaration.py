@@ -4,6 +4,11 @@ Every check runs and every error is reported, so that a service provider can fix
 A check whose input is already reported broken is skipped rather than piling a second, derived finding on the
 first (no tariff look-up on an invalid release date, no version check on an invalid transaction number, no
 "not authorized" for an importer that is not registered at all).
+
+Tenants are isolated: a transaction belongs to the importer of its first accepted version. A declaration that
+names another importer is B23, and the ledger's history (B23, B04, B05, and DU at intake) is consulted only for
+a sender shown entitled to the importer it names (no B01, B02, A01 or A02): nothing of another tenant's
+transaction, not even that it exists, is told to a sender not authorized for it.
 """
 
 from __future__ import annotations
@@ -31,6 +36,8 @@ OFFICE_DIGITS = 4
 _LINE_NUMBERS = tuple(str(n) for n in range(MAX_LINES + 1))  # "0" … "999": the expected texts, made once
 # add(code, message, *fields): a header finding, placed at the first of ``fields`` the declaration locates.
 _Add = Callable[..., None]
+# After these nothing of the transaction's history is told: the sender is not shown entitled to it.
+WITHHOLDING_CODES = frozenset({"B01", "B02", "A02", "B23"})
 _DATES = (
     ("document_date", "document date"),
     ("release_date", "release date"),
@@ -48,8 +55,9 @@ def _no_rate_message(rates: ExchangeRates, currency: str, shipment: date) -> str
 class DeclarationChecker:
     """Judges the declarations of one file, each on its own.
 
-    It remembers which versions it has passed in this file (``record_accepted``), so that a file carrying an
-    original and then its change is sequenced as the ledger will be once the file is posted in order.
+    It remembers which versions it has passed in this file, and whose transaction each is
+    (``record_accepted``), so that a file carrying an original and then its change is sequenced and owned as the
+    ledger will be once the file is posted in order.
     """
 
     def __init__(
@@ -61,10 +69,14 @@ class DeclarationChecker:
         self.sender_registered = sender_registered
         self.lines = LineChecker(lookups)
         self._accepted_in_file: dict[str, int] = {}
+        self._owners_in_file: dict[str, str] = {}
         self._import_account_problems: dict[str | None, str | None] = {}  # a file names few importers
 
     def record_accepted(self, declaration: Declaration) -> None:
-        self._accepted_in_file[declaration.transaction_number] = declaration.version_number
+        number = declaration.transaction_number
+        self._accepted_in_file[number] = declaration.version_number
+        if self.context.history is not None and declaration.importer.id is not None:
+            self._owners_in_file[number] = self._owner(number) or declaration.importer.id
 
     def check(self, declaration: Declaration) -> list[Finding]:
         reference = self.context.reference
@@ -78,7 +90,7 @@ class DeclarationChecker:
 
         transaction_ok = self._check_transaction_number(declaration, add)
         if transaction_ok and self.context.history is not None:
-            self._check_version(declaration, add)
+            self._check_history(declaration, add, findings)
         if declaration.function in (CHANGE, CANCELLATION) and not (
             declaration.change_reason and declaration.change_reason.strip()
         ):
@@ -149,7 +161,8 @@ class DeclarationChecker:
             return False
         return True
 
-    def _check_version(self, declaration: Declaration, add: _Add) -> None:
+    def _check_history(self, declaration: Declaration, add: _Add, findings: list[Finding]) -> None:
+        """B23, then B04/B05: the declaration against what the ledger (and this file) accepted before it."""
         number, text, function = declaration.transaction_number, declaration.version, declaration.function
         version = declaration.version_number
         if not 1 <= version <= MAX_VERSION:
@@ -157,6 +170,23 @@ class DeclarationChecker:
             return
         if function not in (ORIGINAL, CHANGE, CANCELLATION):
             return  # an unknown function is a syntax error the reader reports; there is no sequence to judge
+        if not self._entitled_to(declaration.importer.id):
+            return  # B01, B02, A01 or A02 says why; the history is not the sender's to hear about
+        owner = self._owner(number)
+        if owner is not None and owner != declaration.importer.id:
+            # The sender is authorized for the importer it names (A02 is decided before), so naming the owner is
+            # the only way through. The message names neither the owner nor anything the ledger holds.
+            importer = declaration.importer
+            where = importer.where.get("id") or importer.location or declaration.location
+            if function == ORIGINAL:
+                message = (f'transaction number "{number}" is another importer\'s transaction, not importer '
+                           f'"{importer.id}"\'s; an original needs a new transaction number')
+            else:
+                kind = "change" if function == CHANGE else "cancellation"
+                message = (f'{kind} of transaction number "{number}" names importer "{importer.id}", which is not '
+                           "the importer of the transaction; only that importer's transaction can be changed")
+            findings.append(Finding("B23", message, where, 0, declaration.message_reference))
+            return
         if number in self._accepted_in_file:
             latest: int | None = self._accepted_in_file[number]
         else:
@@ -195,17 +225,37 @@ class DeclarationChecker:
                 f'"{declaration.document_date}"', "release_date")
         return dates
 
+    def _owner(self, number: str) -> str | None:
+        """The importer whose transaction ``number`` is: that of its first accepted version (this file first)."""
+        if number in self._owners_in_file:
+            return self._owners_in_file[number]
+        return self.context.history.owning_importer(number)
+
+    def _entitled_to(self, importer: str | None) -> bool:
+        """Whether the sender is shown to file for ``importer``: a valid import account it is authorized for.
+        Without a registry only the account's form can be checked."""
+        if self._import_account_problem(importer) is not None:
+            return False
+        registry = self.context.registry
+        return registry is None or (
+            self.sender_registered and importer in registry.importers and registry.is_authorized(self.sender, importer)
+        )
+
     # -- importer, vendor -----------------------------------------------------------------------------------
+
+    def _import_account_problem(self, ident: str | None) -> str | None:
+        try:
+            return self._import_account_problems[ident]
+        except KeyError:
+            problem = self._import_account_problems[ident] = _import_account_problem(ident)
+            return problem
 
     def _check_parties(self, declaration: Declaration) -> list[Finding]:
         findings: list[Finding] = []
         message_reference = declaration.message_reference
         importer = declaration.importer
         where = importer.where.get("id") or importer.location or declaration.location
-        try:
-            problem = self._import_account_problems[importer.id]
-        except KeyError:
-            problem = self._import_account_problems[importer.id] = _import_account_problem(importer.id)
+        problem = self._import_account_problem(importer.id)
         if problem is not None:
             findings.append(Finding("B01", problem, where, 0, message_reference))
         elif (registry := self.context.registry) is not None:
