@@ -195,6 +195,7 @@ def _customs_duty(reader: _Reader) -> Step:
         ("reference row", f"Customs Tariff {item.classification} (row {item.row}, in force from "
                           f"{item.effective_from}{' to ' + str(item.effective_to) if item.effective_to else ''}; "
                           f"{item.source})"),
+        ("tariff edition", _edition(item)),
         ("release date", reader.declaration.release_date),
     ]
     parts = []
@@ -215,6 +216,13 @@ def _customs_duty(reader: _Reader) -> Step:
         how = {"max": "the greater of", "min": "the lesser of", "sum": "the sum of"}[rate.combine]
         formula = f"{how} {parts[0]} and {parts[1]} = {exact}"
     return Step("customs_duty", reader.amount("customs_duty"), exact, formula, tuple(inputs))
+
+
+def _edition(item: object) -> str:
+    """The edition, the tariff item row whose rates were used and its EFF_DATE (when its rates last changed)."""
+    changed = f", EFF_DATE {item.changed}" if item.changed else ""
+    rates_row = f"tariff item row {item.rates_row}{changed}" if item.rates_row else "no tariff item row"
+    return f"{item.edition or 'unnamed'} ({rates_row})"
 
 
 def _surtax(reader: _Reader) -> Step:

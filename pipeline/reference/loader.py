@@ -2,7 +2,9 @@
 
 The user's directory (``CARM_REFDATA_DIR``) holds files of the same names as ``pipeline/reference/data``; a file
 it does not hold falls back to the shipped one, table by table (e.g. put only CBSA's tariff export there as
-``tariff.csv``). A table made of several files falls back file by file: the units (Rec 20 list, aliases,
+``tariff.csv``). Several editions of the tariff sit side by side as ``tariff-<edition>.csv`` (``tariff-T2026-0.csv``,
+``tariff-T2026-1.csv`` …; a ``tariff.csv`` beside them is one more edition, named ``tariff.csv``); the shipped
+sample is used only when the directory holds no tariff file at all. A table made of several files falls back file by file: the units (Rec 20 list, aliases,
 conversions), the treatments (codes, countries). Exchange rates are every ``valet_fx_*.json`` of both places,
 merged; a user's file replaces the shipped file of the same name. ``ReferenceData.provenance`` says, per table,
 which files were read and where they come from.
@@ -35,6 +37,7 @@ from pipeline.reference.units import load_units
 SHIPPED_DATA = Path(__file__).resolve().parent / "data"
 
 TARIFF = "tariff.csv"
+TARIFF_EDITIONS = "tariff-*.csv"
 TREATMENT_CODES = "tariff_treatment_codes.csv"
 TREATMENT_COUNTRIES = "treatment_countries.csv"
 FX_FILES = "valet_fx_*.json"
@@ -94,6 +97,19 @@ class _Files:
         return [found[name] for name in sorted(found)]
 
 
+def tariff_files(directory: Path | None) -> list[tuple[str, Path]]:
+    """The tariff editions to load, ``(name, path)``: the directory's ``tariff.csv`` and ``tariff-<name>.csv``
+    files, else the shipped sample."""
+    found: list[tuple[str, Path]] = []
+    if directory is not None:
+        if (directory / TARIFF).is_file():
+            found.append((TARIFF, directory / TARIFF))
+        for path in sorted(directory.glob(TARIFF_EDITIONS)):
+            if path.is_file():
+                found.append((path.stem.removeprefix("tariff-"), path))
+    return found or [(TARIFF, SHIPPED_DATA / TARIFF)]
+
+
 def load_reference(directory: str | Path | None = None) -> ReferenceData:
     """Every reference table: the shipped data, with any file of ``directory`` (``CARM_REFDATA_DIR``) in place
     of the shipped file of the same name."""
@@ -110,14 +126,16 @@ def load_reference(directory: str | Path | None = None) -> ReferenceData:
     _, unused = load_treatment_codes(file(TREATMENT_CODES))
     abbreviations: dict[str, str | None] = {t.abbreviation: code for code, t in treatments.items()}
     abbreviations.update({abbreviation: None for abbreviation in unused})
-    tariff = load_tariff(file(TARIFF), abbreviations, units, statutory["general_tariff"])
+    editions = tariff_files(user)
+    tariff = load_tariff(editions, abbreviations, units, statutory["general_tariff"])
     fx_files = file.every(FX_FILES)
     if not fx_files:
         raise ReferenceDataError(str(SHIPPED_DATA / FX_FILES), None, None, "no exchange-rate file")
     exchange_rates = load_exchange_rates(fx_files, currencies)
 
     provenance = {
-        "tariff": f"{_where(file(TARIFF))}; General Tariff default from {_where(file(STATUTORY_RATES))}",
+        "tariff": "; ".join(_where(path) for _, path in editions)
+        + f"; General Tariff default from {_where(file(STATUTORY_RATES))}",
         "treatments": f"{_where(file(TREATMENT_CODES))}; {_where(file(TREATMENT_COUNTRIES))}",
         "exchange_rates": "; ".join(
             _where(path) if path.parent != SHIPPED_DATA else path.name for path in fx_files

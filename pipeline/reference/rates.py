@@ -4,10 +4,14 @@ The grammar is the one of the schedule (``/work/shared/reference/tariff/README.m
 
     cell     = "Free" | part | part connector part
     part     = PERCENT "%" | specific
-    specific = "$" AMOUNT "/" unit | AMOUNT "¢/" unit        (cents are turned into dollars exactly)
+    specific = ("$" AMOUNT | AMOUNT "¢") ("/" unit | "each")  (cents are turned into dollars exactly)
     connector= "but not less than" (max) | "but not more than" (min) | "plus" (sum)
-    unit     = kg | litre | hl | tonne                      (UN/ECE Rec 20: KGM, LTR, HLT, TNE)
+    unit     = kg | litre | hl | tonne | dozen | litre of absolute ethyl alcohol
+               (UN/ECE Rec 20: KGM, LTR, HLT, TNE, DZN, LPA; "each" is C62, one unit)
 
+CBSA's export prints cells with spaces and without the slash before "each" (``8 %``, ``0.86 ¢each``,
+``238 % but not less than 30.8 ¢each``, ``12.28¢/litre of absolute ethyl alcohol``): spaces around the number,
+the sign and the slash mean nothing. An amount with no unit (``$1.88``, ``4.2¢``) is not a rate.
 The two parts of a compound rate are of different kinds (one ad valorem, one specific), in either order.
 ``N/A`` is not a rate but the absence of one (the treatment is not offered): ``parse_rate_cell`` returns None
 for it, ``parse_rate`` rejects it. The preferential cell ``CCCT, LDCT, UST: Free; GPT: 5%`` is parsed by
@@ -23,7 +27,17 @@ from pipeline.reference.types import Rate
 
 #: Units that occur in real rate cells, to their UN/ECE Rec 20 codes. Add a unit here only when a real cell
 #: of the schedule needs it.
-RATE_UNITS: dict[str, str] = {"kg": "KGM", "litre": "LTR", "hl": "HLT", "tonne": "TNE"}
+RATE_UNITS: dict[str, str] = {
+    "kg": "KGM",
+    "litre": "LTR",
+    "hl": "HLT",
+    "tonne": "TNE",
+    "dozen": "DZN",  # eggs of heading 04.07 (within and over access commitment)
+    "litre of absolute ethyl alcohol": "LPA",  # spirits of heading 22.08 (spec/reference-data.md)
+    "each": "C62",  # chicks of heading 01.05 ("0.86 ¢each", spec/reference-data.md)
+}
+#: Units printed without a slash ("0.86 ¢each"); a slash before them is accepted too.
+PER_ITEM = frozenset({"each"})
 _UNIT_WORDS = {code: word for word, code in RATE_UNITS.items()}
 
 #: The connectors of a compound rate and how its two parts combine (``Rate.combine``).
@@ -34,8 +48,10 @@ NOT_OFFERED = "N/A"
 
 _NUMBER = r"(?:\d+(?:\.\d+)?|\.\d+)"
 _PERCENT = re.compile(rf"(?P<percent>{_NUMBER})\s*%")
+_UNIT_CHOICES = "|".join(re.escape(word) for word in sorted(RATE_UNITS, key=len, reverse=True))
 _SPECIFIC = re.compile(
-    rf"(?:\$\s*(?P<dollars>{_NUMBER})|(?P<cents>{_NUMBER})\s*¢)\s*/\s*(?P<unit>{'|'.join(RATE_UNITS)})",
+    rf"(?:\$\s*(?P<dollars>{_NUMBER})|(?P<cents>{_NUMBER})\s*¢)"
+    rf"\s*(?:/\s*(?P<unit>{_UNIT_CHOICES})|(?P<per>{'|'.join(sorted(PER_ITEM))}))",
     re.IGNORECASE,
 )
 _CONNECTOR = re.compile(r"\s+(" + "|".join(re.escape(words) for words in CONNECTORS) + r")\s+", re.IGNORECASE)
@@ -67,8 +83,10 @@ def _part(cell: str, text: str) -> tuple[str, Decimal, str | None]:
             amount = Decimal(match["dollars"])
         else:
             amount = Decimal(match["cents"]).scaleb(-2)  # exact: 3.32¢ -> 0.0332
-        return "specific", amount, RATE_UNITS[match["unit"].lower()]
-    raise RateSyntaxError(cell, f"{text!r} is neither a percentage nor an amount per kg, litre, hl or tonne")
+        return "specific", amount, RATE_UNITS[(match["unit"] or match["per"]).lower()]
+    raise RateSyntaxError(
+        cell, f"{text!r} is neither a percentage nor an amount per {', '.join(RATE_UNITS)}"
+    )
 
 
 def parse_rate(text: str) -> Rate:
@@ -150,9 +168,10 @@ def _specific_text(amount: Decimal, unit: str) -> str:
     word = _UNIT_WORDS[unit]
     cents = amount.scaleb(2)
     # The schedule prints amounts under a dollar in cents when that is exact to the hundredth of a cent.
+    per = f" {word}" if word in PER_ITEM else f"/{word}"
     if amount < 1 and cents == cents.quantize(Decimal("0.01")):
-        return f"{_number(cents)}¢/{word}"
-    return f"${_number(amount)}/{word}"
+        return f"{_number(cents)}¢{per}"
+    return f"${_number(amount)}{per}"
 
 
 def format_rate(rate: Rate) -> str:

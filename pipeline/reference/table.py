@@ -108,7 +108,8 @@ def parse_iso_date(row: Row, column: str, text: str) -> date:
 
 def read_text(path: Path, *, legacy_encoding: bool = False) -> str:
     """The file's text: UTF-8 (a BOM is allowed); ``legacy_encoding`` also accepts Windows-1252, the
-    encoding of CBSA's Access exports."""
+    encoding of CBSA's Access exports (its five undefined bytes become U+FFFD, so a cell holding one is
+    reported as unreadable instead of stopping the load)."""
     try:
         data = path.read_bytes()
     except FileNotFoundError:
@@ -119,8 +120,22 @@ def read_text(path: Path, *, legacy_encoding: bool = False) -> str:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         if legacy_encoding:
-            return data.decode("cp1252", errors="strict")
+            return data.decode("cp1252", errors="replace")
         raise ReferenceDataError(str(path), None, None, f"not UTF-8 (byte {error.start})") from None
+
+
+def read_header(reader: Iterator[list[str]], name: str, columns: Sequence[str]) -> list[str]:
+    """The first row of a CSV reader, stripped, which must hold at least ``columns``."""
+    try:
+        header = [cell.strip() for cell in next(reader)]
+    except StopIteration:
+        raise ReferenceDataError(name, 1, None, "empty file; a header row is required") from None
+    except csv.Error as error:
+        raise ReferenceDataError(name, 1, None, f"not CSV: {error}") from None
+    for column in columns:
+        if column not in header:
+            raise ReferenceDataError(name, 1, column, "column missing from the header")
+    return header
 
 
 def read_csv(path: Path, columns: Sequence[str], *, legacy_encoding: bool = False) -> Iterator[Row]:
@@ -131,15 +146,7 @@ def read_csv(path: Path, columns: Sequence[str], *, legacy_encoding: bool = Fals
     text = read_text(path, legacy_encoding=legacy_encoding)
     reader = csv.reader(text.splitlines(keepends=True))
     name = str(path)
-    try:
-        header = [cell.strip() for cell in next(reader)]
-    except StopIteration:
-        raise ReferenceDataError(name, 1, None, "empty file; a header row is required") from None
-    except csv.Error as error:
-        raise ReferenceDataError(name, 1, None, f"not CSV: {error}") from None
-    for column in columns:
-        if column not in header:
-            raise ReferenceDataError(name, 1, column, "column missing from the header")
+    header = read_header(reader, name, columns)
     while True:
         try:
             cells = next(reader)

@@ -1,16 +1,14 @@
 """The Customs Tariff schedule, from either of its two forms (spec/reference-data.md), into ``Tariff``.
 
-(a) CBSA's tariff export, table ``TPHS``, saved as CSV: ``TARIFF, DESC1, DESC2, DESC3, UOM, EFF_DATE``, then
-    one rate cell per treatment (``MFN, General Tariff, AUT, … UKT, CPUKT``). Rows of fewer than 8 digits are
-    headings and are skipped. A row of 10 digits whose rate cells are all empty is a statistical suffix: it
-    keeps its description and unit and takes the rates of its 8-digit tariff item, version by version (it is
-    skipped when that item has no rates). An 8-digit row with no rate at all is skipped. Several rows of one
-    classification are versions: each is in force from its ``EFF_DATE`` to the day before the next one's. Columns named after a treatment that has no
-    CBSA code in ``tariff_treatment_codes.csv`` (CPUKT) are skipped; columns that name no treatment are
-    ignored. The export may be UTF-8 or Windows-1252 (Access).
+(a) CBSA's tariff export, table ``TPHS``, saved as CSV (read by ``pipeline.reference.tariff_export``). Rates are
+    the tariff item's (8-digit row); a 10-digit statistical row gives its description and unit of measure and
+    takes the rates of its tariff item, version by version: its own rate cells (blank or stale copies) are
+    never used. Only a 10-digit row whose tariff item is not in the file at all (a hand-made extract) keeps its
+    own rates; ``carm refdata check`` says how many did. A cell that cannot be read makes the item unusable
+    for what that cell decides (its treatment, its unit, or the whole item for its date), never the load.
 (b) The schedule's printed form, as in the shipped sample: ``TARIFF, DESC, UOM, MFN, GENERAL_TARIFF,
     PREFERENTIAL`` (+ optional ``SOURCE_URL, SOURCE_YEAR, EFF_DATE``), the preferential cell being
-    ``CCCT, LDCT, UST: Free; GPT: 5%``.
+    ``CCCT, LDCT, UST: Free; GPT: 5%``. A hand-kept file: any fault in it stops the load, naming the cell.
 
 Rates are keyed by CBSA treatment *code* ("2" MFN, "3" General Tariff, "10" UST, …). A treatment absent from
 a row is not offered for it. ``N/A`` (or, in the export, an empty cell) in MFN means MFN is not offered and only
@@ -20,53 +18,61 @@ General Tariff: where the row gives no General Tariff rate, it is the statutory 
 (35%, Customs Tariff s. 29(1)) - except where the MFN rate has an ad valorem part above it (over-access
 supply-managed goods, e.g. "208% but not less than $2.07/kg"), for which the printed schedule sets the General
 Tariff equal to MFN; the loader then uses the MFN rate. That exception is an inference from the schedule, not
-a rule of the Act: a deployment loads CBSA's export, whose General Tariff column is filled.
+a rule of the Act: CBSA's export has its General Tariff column filled.
 
-Effective dates: the printed sample has no effective date. Its rows are taken as in force from
+Versions and editions. ``EFF_DATE`` is the day a row last changed: within one file, a row is in force from its
+``EFF_DATE`` (several rows of one code with different dates are successive versions; identical rows are
+duplicates, counted and dropped). Several files are several editions (``tariff-T2026-0.csv``,
+``tariff-T2026-1.csv`` …, named by the loader): an edition is in force from its latest ``EFF_DATE`` until the
+day before the next edition's, so a line is assessed with the edition in force on its release date; the oldest
+edition loaded also answers for earlier dates, each row from its own ``EFF_DATE``.
+
+Effective dates of the printed sample: it has none. Its rows are taken as in force from
 ``SAMPLE_EFFECTIVE_FROM`` (2024-01-01) with an open end: assumed unchanged over the period of the shipped
-exchange-rate data (2024-2025) and the surtax order (2026). That is an assumption, not a fact of the
-schedule; a deployment loads CBSA's export with its real ``EFF_DATE``. An ``EFF_DATE`` column, if present in
-the printed form, is honoured the same way as in the export.
+exchange-rate data (2024-2025) and the surtax order (2026). That is an assumption, not a fact of the schedule;
+a deployment loads CBSA's export with its real ``EFF_DATE``. An ``EFF_DATE`` column in the printed form is
+honoured the same way as in the export.
 """
 
 from __future__ import annotations
 
 import csv
+import dataclasses
+import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from dataclasses import dataclass, field
+from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 
 from pipeline.errors import ReferenceDataError
 from pipeline.reference.rates import RateSyntaxError, parse_preferential_cell, parse_rate_cell
 from pipeline.reference.table import Row, read_csv, read_text
-from pipeline.reference.types import Rate, Tariff, TariffItem, Units, digits
+from pipeline.reference.tariff_export import (
+    CLASSIFICATION_DIGITS,
+    ITEM_DIGITS,
+    TariffRow,
+    read_export,
+)
+from pipeline.reference.types import (
+    WHOLE_ITEM,
+    CellFault,
+    Rate,
+    Tariff,
+    TariffEdition,
+    TariffItem,
+    Units,
+    digits,
+)
 
 SAMPLE_EFFECTIVE_FROM = date(2024, 1, 1)
 
 MFN, GENERAL_TARIFF = "MFN", "GT"  # abbreviations in tariff_treatment_codes.csv
-TPHS_COLUMNS = ("TARIFF", "DESC1", "DESC2", "DESC3", "UOM", "EFF_DATE")
-TPHS_TREATMENT_COLUMNS = {"MFN": MFN, "General Tariff": GENERAL_TARIFF}  # other columns are abbreviations
 PRINTED_COLUMNS = ("TARIFF", "DESC", "UOM", "MFN", "GENERAL_TARIFF", "PREFERENTIAL")
 NO_UNIT = frozenset({"", "-"})
-ITEM_DIGITS, CLASSIFICATION_DIGITS = 8, 10
 
 
-@dataclass(slots=True)
-class _Record:
-    """One row of either form, before versions and defaults are worked out."""
-
-    key: str
-    description: str
-    unit: str | None
-    start: date
-    rates: dict[str, Rate]  # treatment code -> rate
-    general_given: bool
-    mfn_offered: bool
-    rateless: bool
-    source: str
-    row: Row
+# -- the printed form (strict: a fault stops the load) --------------------------------------------------------
 
 
 def _rate(row: Row, column: str) -> Rate | None:
@@ -76,15 +82,13 @@ def _rate(row: Row, column: str) -> Rate | None:
         raise row.error(column, str(error)) from None
 
 
-def _key(row: Row, *, headings: bool) -> str | None:
+def _key(row: Row) -> str:
     text = row.text("TARIFF")
     key = digits(text)
     if not key or any(not (ch.isdigit() or ch in ". ") for ch in text):
         raise row.error("TARIFF", f"{text!r} is not a tariff item number")
     if len(key) in (ITEM_DIGITS, CLASSIFICATION_DIGITS):
         return key
-    if headings and len(key) < ITEM_DIGITS:
-        return None
     raise row.error(
         "TARIFF", f"{text!r} has {len(key)} digits; 8 (tariff item) or 10 (classification) expected"
     )
@@ -100,30 +104,11 @@ def _unit(row: Row, units: Units) -> str | None:
     return unit
 
 
-def _export_date(row: Row, column: str) -> date:
-    text = row.text(column)
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        pass
-    try:
-        return datetime.fromisoformat(text).date()  # Access exports a date as "2025-01-01 00:00:00"
-    except ValueError:
-        raise row.error(column, f"{text!r} is not a date YYYY-MM-DD") from None
-
-
-def _code(row: Row, column: str, abbreviation: str, codes: Mapping[str, str | None]) -> str | None:
-    if abbreviation not in codes:
-        raise row.error(column, f"{abbreviation} is not a tariff treatment of tariff_treatment_codes.csv")
-    return codes[abbreviation]
-
-
-def _printed_records(path: Path, units: Units, codes: Mapping[str, str | None]) -> list[_Record]:
-    records = []
+def _printed_rows(path: Path, units: Units, codes: Mapping[str, str | None]) -> list[TariffRow]:
+    rows = []
     mfn_code, general_code = codes[MFN], codes[GENERAL_TARIFF]
     for row in read_csv(path, PRINTED_COLUMNS):
-        key = _key(row, headings=False)
-        assert key is not None  # headings=False never gives None
+        key = _key(row)
         row.text("MFN")  # required: a rate or N/A
         mfn = _rate(row, "MFN")
         rates: dict[str, Rate] = {}
@@ -139,193 +124,313 @@ def _printed_records(path: Path, units: Units, codes: Mapping[str, str | None]) 
         for abbreviation, rate in preferential.items():
             if abbreviation in (MFN, GENERAL_TARIFF):
                 raise row.error("PREFERENTIAL", f"{abbreviation} has its own column")
-            code = _code(row, "PREFERENTIAL", abbreviation, codes)
+            if abbreviation not in codes:
+                raise row.error(
+                    "PREFERENTIAL", f"{abbreviation} is not a tariff treatment of tariff_treatment_codes.csv"
+                )
+            code = codes[abbreviation]
             if code is not None:
                 rates[code] = rate
-        start = row.optional_date("EFF_DATE") or SAMPLE_EFFECTIVE_FROM
         url, year = row.optional("SOURCE_URL"), row.optional("SOURCE_YEAR")
-        source = f"{url} (T{year})" if url and year else url or path.name
-        records.append(
-            _Record(
+        rows.append(
+            TariffRow(
                 key=key,
+                text=row.text("TARIFF"),
                 description=row.text("DESC"),
                 unit=_unit(row, units),
-                start=start,
+                start=row.optional_date("EFF_DATE") or SAMPLE_EFFECTIVE_FROM,
                 rates=rates,
+                faults={},
+                has_rates=True,
                 general_given=general is not None,
-                mfn_offered=mfn is not None,
-                rateless=False,
-                source=source,
-                row=row,
+                source=f"{url} (T{year})" if url and year else url or path.name,
+                row=row.number,
+                cells=tuple(row.values.values()),
             )
         )
-    return records
+    return rows
 
 
-def _export_records(
-    path: Path, header: list[str], units: Units, codes: Mapping[str, str | None]
-) -> list[_Record]:
-    columns = [
-        (column, TPHS_TREATMENT_COLUMNS.get(column, column))
-        for column in header
-        if column in TPHS_TREATMENT_COLUMNS or column in codes
-    ]
-    mfn_code, general_code = codes[MFN], codes[GENERAL_TARIFF]
-    records = []
-    for row in read_csv(path, (*TPHS_COLUMNS, *TPHS_TREATMENT_COLUMNS), legacy_encoding=True):
-        key = _key(row, headings=True)
-        if key is None:
-            continue
-        rates: dict[str, Rate] = {}
-        filled = False
-        for column, abbreviation in columns:
-            if not row.values.get(column, "").strip():
-                continue
-            filled = True
-            rate = _rate(row, column)
-            code = _code(row, column, abbreviation, codes)
-            if rate is not None and code is not None:
-                rates[code] = rate
-        description = " ".join(
-            text for text in (row.values.get(c, "").strip() for c in ("DESC1", "DESC2", "DESC3")) if text
-        )
-        records.append(
-            _Record(
-                key=key,
-                description=description,
-                unit=_unit(row, units),
-                start=_export_date(row, "EFF_DATE"),
-                rates=rates,
-                general_given=general_code in rates,
-                mfn_offered=mfn_code in rates,
-                rateless=not filled,
-                source=f"CBSA tariff export {path.name}",
-                row=row,
-            )
-        )
-    return records
+# -- one edition ------------------------------------------------------------------------------------------------
 
 
-def _with_general_tariff(record: _Record, general_code: str, mfn_code: str, statutory: Decimal) -> None:
+@dataclass(slots=True)
+class _Edition:
+    name: str
+    path: Path
+    form: str
+    rows: list[TariffRow]
+    data_rows: int
+    headings: int = 0
+    unknown_columns: tuple[str, ...] = ()
+    file_faults: list[CellFault] = field(default_factory=list)
+    items: dict[str, list[TariffItem]] = field(default_factory=dict)
+    duplicates: int = 0
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def strict(self) -> bool:
+        return self.form == "printed"
+
+    @property
+    def latest_change(self) -> date | None:
+        starts = [row.start for row in self.rows if row.start != date.min]
+        return max(starts) if starts else None
+
+
+def _with_general_tariff(row: TariffRow, general_code: str, mfn_code: str, statutory: Decimal) -> None:
     """Fill the General Tariff the row does not give (module docstring)."""
-    if record.general_given or not record.mfn_offered:
+    if row.general_given:
         return
-    mfn = record.rates[mfn_code]
+    if mfn_code in row.faults:  # derived from an unreadable cell: unusable for the same reason
+        row.faults[general_code] = row.faults[mfn_code]
+        return
+    mfn = row.rates.get(mfn_code)
+    if mfn is None:
+        return
     if mfn.ad_valorem is not None and mfn.ad_valorem > statutory:
-        record.rates[general_code] = mfn
+        row.rates[general_code] = mfn
     else:
-        record.rates[general_code] = Rate(text=f"{format(statutory, 'f')}%", ad_valorem=statutory)
+        row.rates[general_code] = Rate(text=f"{format(statutory, 'f')}%", ad_valorem=statutory)
 
 
-def _end(versions: list[_Record], index: int) -> date | None:
+def _versions(edition: _Edition) -> dict[str, list[TariffRow]]:
+    """The rows of each code, oldest first; identical rows counted once, conflicting ones made unusable."""
+    by_key: dict[str, dict[date, TariffRow]] = {}
+    for row in edition.rows:
+        versions = by_key.setdefault(row.key, {})
+        earlier = versions.get(row.start)
+        if earlier is None:
+            versions[row.start] = row
+            continue
+        if earlier.cells == row.cells:
+            edition.duplicates += 1
+            continue
+        problem = f"{row.text} is given twice in force from {row.start} (see row {earlier.row})"
+        if edition.strict:
+            raise ReferenceDataError(str(edition.path), row.row, "TARIFF", problem)
+        row.faults[WHOLE_ITEM] = CellFault(
+            edition.path.name, row.row, "TARIFF", row.text, f"{problem} with other cells; neither row is used"
+        )
+        versions[row.start] = row
+    return {key: [versions[start] for start in sorted(versions)] for key, versions in by_key.items()}
+
+
+def _end(versions: list[TariffRow], index: int) -> date | None:
     """A version is in force until the day before the next one starts."""
     return versions[index + 1].start - timedelta(days=1) if index + 1 < len(versions) else None
 
 
-def _build(records: list[_Record], source: str) -> Tariff:
-    by_key: dict[str, list[_Record]] = {}
-    for record in records:
-        by_key.setdefault(record.key, []).append(record)
-    for versions in by_key.values():
-        versions.sort(key=lambda record: record.start)
-        for earlier, later in zip(versions, versions[1:], strict=False):
-            if earlier.start == later.start:
-                raise later.row.error(
-                    "TARIFF",
-                    f"{later.key} is given twice in force from {later.start} (see row {earlier.row.number})",
-                )
-    items: dict[str, list[TariffItem]] = {}
-    # Rows with rates first (every 8-digit item among them), then the statistical suffixes that take them.
+def _changed(row: TariffRow) -> date | None:
+    return None if row.start == date.min else row.start
+
+
+def _build(edition: _Edition) -> None:
+    by_key = _versions(edition)
+    items = edition.items
+    # Tariff items first: they carry the rates.
     for key, versions in by_key.items():
-        for index, record in enumerate(versions):
-            if not record.rateless:
+        if len(key) != ITEM_DIGITS:
+            continue
+        for index, row in enumerate(versions):
+            if row.has_rates:
+                items.setdefault(key, []).append(_item(edition, row, row, versions, index, row.source))
+    own_rates = orphans = 0
+    for key, versions in by_key.items():
+        if len(key) != CLASSIFICATION_DIGITS:
+            continue
+        parents = tuple(items.get(key[:ITEM_DIGITS], ()))
+        if not parents:
+            if any(row.has_rates for row in versions):
+                own_rates += 1
+                for index, row in enumerate(versions):
+                    if row.has_rates:
+                        items.setdefault(key, []).append(_item(edition, row, row, versions, index, row.source))
+            else:
+                orphans += 1
+            continue
+        for index, row in enumerate(versions):
+            end = _end(versions, index)
+            for parent in parents:
+                start = max(row.start, parent.effective_from)
+                ends = [day for day in (end, parent.effective_to) if day is not None]
+                stop = min(ends) if ends else None
+                if stop is not None and start > stop:
+                    continue
+                own = {k: fault for k, fault in row.faults.items() if not k.isdigit()}  # unit, whole row
                 items.setdefault(key, []).append(
                     TariffItem(
                         classification=key,
-                        description=record.description,
-                        unit=record.unit,
-                        rates=record.rates,
-                        effective_from=record.start,
-                        effective_to=_end(versions, index),
-                        source=record.source,
-                        row=record.row.number,
+                        description=row.description,
+                        unit=row.unit or parent.unit,
+                        rates=parent.rates,
+                        effective_from=start,
+                        effective_to=stop,
+                        source=f"{row.source} (rates of tariff item {parent.classification}, row {parent.row})",
+                        row=row.row,
+                        edition=edition.name,
+                        rates_row=parent.rates_row,
+                        changed=parent.changed,
+                        unusable={**parent.unusable, **own},
                     )
                 )
-    for key, versions in by_key.items():
-        parents = tuple(items.get(key[:ITEM_DIGITS], ())) if len(key) == CLASSIFICATION_DIGITS else ()
-        for index, record in enumerate(versions):
-            if not record.rateless:
-                continue
-            end = _end(versions, index)
-            for parent in parents:
-                start = max(record.start, parent.effective_from)
-                ends = [day for day in (end, parent.effective_to) if day is not None]
-                stop = min(ends) if ends else None
-                if stop is None or start <= stop:
-                    items.setdefault(key, []).append(
-                        TariffItem(
-                            classification=key,
-                            description=record.description,
-                            unit=record.unit or parent.unit,
-                            rates=parent.rates,
-                            effective_from=start,
-                            effective_to=stop,
-                            source=f"{record.source} (rates of tariff item {parent.classification}, "
-                            f"row {parent.row})",
-                            row=record.row.number,
-                        )
-                    )
-    return Tariff(
-        items={
-            key: tuple(sorted(found, key=lambda item: item.effective_from)) for key, found in items.items()
-        },
+    if own_rates:
+        edition.notes.append(
+            f"{own_rates} classification(s) of 10 digits without their tariff item row: their own rate cells "
+            "are used (a hand-made extract; CBSA's export always has the tariff item row)"
+        )
+    if orphans:
+        edition.notes.append(
+            f"{orphans} classification(s) of 10 digits without their tariff item row nor rates: not loaded"
+        )
+
+
+def _item(
+    edition: _Edition, row: TariffRow, rates_of: TariffRow, versions: list[TariffRow], index: int, source: str
+) -> TariffItem:
+    return TariffItem(
+        classification=row.key,
+        description=row.description,
+        unit=row.unit,
+        rates=rates_of.rates,
+        effective_from=row.start,
+        effective_to=_end(versions, index),
         source=source,
+        row=row.row,
+        edition=edition.name,
+        rates_row=rates_of.row,
+        changed=_changed(rates_of),
+        unusable=dict(row.faults),
     )
 
 
-def read_header(path: Path) -> list[str]:
+def _faults(edition: _Edition) -> tuple[CellFault, ...]:
+    """Every unreadable cell the edition's items depend on, and the rows that are no tariff row."""
+    found = {(fault.row, fault.column): fault for fault in edition.file_faults}
+    for versions in edition.items.values():
+        for item in versions:
+            for fault in item.unusable.values():
+                found.setdefault((fault.row, fault.column), fault)
+    return tuple(found[key] for key in sorted(found))
+
+
+# -- several editions -----------------------------------------------------------------------------------------
+
+
+def _header_of(path: Path) -> list[str]:
     lines = read_text(path, legacy_encoding=True).splitlines()[:1]
     return [cell.strip() for cell in next(csv.reader(lines), [])]
 
 
 def detect_format(header: Sequence[str]) -> str | None:
     """ "export" (CBSA TPHS), "printed", or None, from the header row."""
-    if {"DESC1", "EFF_DATE"} <= set(header):
+    if {"TARIFF", "EFF_DATE"} <= set(header) and ("DESC1" in header or "UOM" in header) and "DESC" not in header:
         return "export"
     if {"DESC", "PREFERENTIAL"} <= set(header):
         return "printed"
     return None
 
 
+def _read(name: str, path: Path, codes: Mapping[str, str | None], units: Units) -> _Edition:
+    form = detect_format(_header_of(path))
+    if form == "export":
+        export = read_export(path, codes, units, codes[GENERAL_TARIFF] or "")
+        return _Edition(
+            name, path, form, export.rows, export.data_rows, export.headings, export.unknown_columns,
+            export.faults,
+        )
+    if form == "printed":
+        rows = _printed_rows(path, units, codes)
+        return _Edition(name, path, form, rows, len(rows))
+    raise ReferenceDataError(
+        str(path),
+        1,
+        None,
+        "header is neither CBSA's TPHS export (TARIFF, EFF_DATE, DESC1, DESC2, DESC3, UOM, MFN, …) nor the "
+        "printed form (TARIFF, DESC, UOM, MFN, GENERAL_TARIFF, PREFERENTIAL)",
+    )
+
+
+def _natural(name: str) -> tuple:
+    """``T2026-10`` after ``T2026-9``."""
+    return tuple(int(part) if part.isdigit() else part for part in re.split(r"(\d+)", name))
+
+
+def _clip(item: TariffItem, start: date | None, end: date | None) -> TariffItem | None:
+    """The item within its edition's window; None when nothing of it is left."""
+    begin = item.effective_from if start is None else max(item.effective_from, start)
+    stop = item.effective_to if end is None else end if item.effective_to is None else min(item.effective_to, end)
+    if stop is not None and begin > stop:
+        return None
+    if begin == item.effective_from and stop == item.effective_to:
+        return item
+    return dataclasses.replace(item, effective_from=begin, effective_to=stop)
+
+
 def load_tariff(
-    path: Path, codes: Mapping[str, str | None], units: Units, general_tariff_rate: Decimal
+    files: Sequence[tuple[str, Path]],
+    codes: Mapping[str, str | None],
+    units: Units,
+    general_tariff_rate: Decimal,
 ) -> Tariff:
-    """Load ``path`` in either form (told apart by the header).
+    """Load every ``(edition name, path)`` of ``files``, each in either form (told apart by the header).
 
     ``codes`` maps every treatment abbreviation of ``tariff_treatment_codes.csv`` to its CBSA code, or to None
     for an abbreviation that is known but not loaded (CPUKT: no code; MUST: historical), whose rates are
     skipped. ``general_tariff_rate`` is the statutory General Tariff percentage (``statutory_rates.csv``).
     """
-    if codes.get(GENERAL_TARIFF) is None or codes.get(MFN) is None:
-        raise ReferenceDataError(str(path), None, None, "the treatment table lacks the MFN or GT code")
-    header = read_header(path)
-    form = detect_format(header)
-    if form == "export":
-        records = _export_records(path, header, units, codes)
-        described = f"{path} (CBSA tariff export, TPHS)"
-    elif form == "printed":
-        records = _printed_records(path, units, codes)
-        described = f"{path} (printed form; rows in force from {SAMPLE_EFFECTIVE_FROM} unless EFF_DATE says)"
-    else:
-        raise ReferenceDataError(
-            str(path),
-            1,
-            None,
-            "header is neither CBSA's TPHS export (TARIFF, DESC1, DESC2, DESC3, UOM, "
-            "EFF_DATE, MFN, …) nor the printed form (TARIFF, DESC, UOM, MFN, GENERAL_TARIFF, PREFERENTIAL)",
+    if not files:
+        raise ReferenceDataError("tariff.csv", None, None, "no tariff file")
+    general_code, mfn_code = codes.get(GENERAL_TARIFF), codes.get(MFN)
+    if general_code is None or mfn_code is None:
+        raise ReferenceDataError(str(files[0][1]), None, None, "the treatment table lacks the MFN or GT code")
+    editions = [_read(name, path, codes, units) for name, path in files]
+    for edition in editions:
+        for row in edition.rows:
+            if row.has_rates:
+                _with_general_tariff(row, general_code, mfn_code, general_tariff_rate)
+        _build(edition)
+    editions.sort(key=lambda edition: (edition.latest_change or date.min, _natural(edition.name)))
+    starts: list[date | None] = [None, *(edition.latest_change or date.min for edition in editions[1:])]
+    merged: dict[str, list[TariffItem]] = {}
+    described = []
+    for index, edition in enumerate(editions):
+        start = starts[index]
+        following = starts[index + 1] if index + 1 < len(editions) else None
+        end = following - timedelta(days=1) if following is not None else None
+        for key, versions in edition.items.items():
+            for item in versions:
+                clipped = _clip(item, start, end)
+                if clipped is not None:
+                    merged.setdefault(key, []).append(clipped)
+        described.append(
+            TariffEdition(
+                name=edition.name,
+                path=str(edition.path),
+                form=edition.form,
+                start=start,
+                end=end,
+                rows=edition.data_rows,
+                headings=edition.headings,
+                items=sum(1 for key in edition.items if len(key) == ITEM_DIGITS),
+                classifications=sum(1 for key in edition.items if len(key) == CLASSIFICATION_DIGITS),
+                duplicates=edition.duplicates,
+                latest_change=edition.latest_change,
+                unknown_columns=edition.unknown_columns,
+                faults=_faults(edition),
+                notes=tuple(edition.notes),
+            )
         )
-    general_code, mfn_code = codes[GENERAL_TARIFF], codes[MFN]
-    for record in records:
-        if not record.rateless:
-            _with_general_tariff(record, general_code, mfn_code, general_tariff_rate)
-    return _build(records, described)
+    return Tariff(
+        items={key: tuple(sorted(found, key=lambda item: item.effective_from)) for key, found in merged.items()},
+        source="; ".join(_describe(edition) for edition in described),
+        editions=tuple(described),
+    )
+
+
+def _describe(edition: TariffEdition) -> str:
+    form = "CBSA tariff export, TPHS" if edition.form == "export" else (
+        f"printed form; rows in force from {SAMPLE_EFFECTIVE_FROM} unless EFF_DATE says"
+    )
+    since = f", in force from {edition.start}" if edition.start else ""
+    return f"{edition.path} ({form}; edition {edition.name}{since})"

@@ -16,7 +16,7 @@ from typing import NamedTuple
 
 from pipeline.findings import Finding
 from pipeline.model import Line
-from pipeline.reference.types import covers, in_window
+from pipeline.reference.types import UNIT_OF_MEASURE, WHOLE_ITEM, covers, in_window
 from pipeline.validate.lookups import ReferenceLookups
 from pipeline.validate.values import decimals_written, is_digits, parse_decimal
 
@@ -135,6 +135,12 @@ class LineChecker:
                     "B10", f'classification "{classification}" is not in the tariff in force on {release}',
                     "classification",
                 ))
+            elif WHOLE_ITEM in item.unusable:
+                problems.append(Problem(
+                    "B10", f'classification "{classification}" cannot be used: {item.unusable[WHOLE_ITEM]}',
+                    "classification",
+                ))
+                item = None
 
         origin_known = origin in reference.countries
         if not origin_known:
@@ -147,7 +153,12 @@ class LineChecker:
             problems.append(Problem("B11", f'tariff treatment "{code}" is unknown', "treatment"))
         else:
             name = f'tariff treatment "{code}" ({treatment.abbreviation})'
-            if item is not None and code not in item.rates:
+            if item is not None and code in item.unusable:
+                problems.append(Problem(
+                    "B12", f'{name} cannot be used for classification "{classification}": {item.unusable[code]}',
+                    "treatment",
+                ))
+            elif item is not None and code not in item.rates:
                 problems.append(Problem(
                     "B12", f'{name} is not offered for classification "{classification}"', "treatment"
                 ))
@@ -161,6 +172,11 @@ class LineChecker:
             problems.append(Problem("B13", "unit of measure is missing", "unit"))
         elif units.canonical(unit) is None:
             problems.append(Problem("B13", f'unit of measure "{unit}" is unknown', "unit"))
+        elif item is not None and UNIT_OF_MEASURE in item.unusable:
+            problems.append(Problem(
+                "B13", f'the tariff\'s unit for classification "{classification}" cannot be read: '
+                f'{item.unusable[UNIT_OF_MEASURE]}', "unit",
+            ))
         elif item is not None:
             rate = item.rates.get(code)
             name_of = self.lookups.unit_name
