@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | sha256sum | cut -c1-12)
 
-.PHONY: demo test test-fast bench lint airflow clean install
+.PHONY: demo test test-fast bench lint airflow clean install browser
 
 install: $(STAMP)
 
@@ -18,10 +18,14 @@ $(STAMP): pyproject.toml
 demo: install
 	$(BIN)/carm demo
 
-test: install
+test: install browser
 	$(BIN)/python -m tests.run_all
 
-test-fast: install
+# Debian's chromium, for the tests that look at the finance page in a real browser.
+browser:
+	@scripts/ensure_chromium.sh
+
+test-fast: install browser
 	$(BIN)/python -m pytest -x -m "not slow and not airflow"
 
 bench: install

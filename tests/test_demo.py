@@ -57,7 +57,7 @@ def test_the_summary_accounts_for_every_cad_and_shows_the_statements_figures(tmp
     ) + sum(Decimal(s["corrections"]) + Decimal(s["adjustments"]) for s in summary["close_period"]["statements"])
     assert sum(Decimal(amount) for amount in summary["charges"].values()) == statements_total
     page = (Path(report.home) / "buckets/outbound/finance/2025-06/reconciliation.html").read_text()
-    assert f"Total {statements_total}:" in page
+    assert f"Total {statements_total:,}:" in page
 
     # The commands it prints work as printed.
     runner = CliRunner()

@@ -564,7 +564,7 @@ def _write_outputs(
         layout.finance_key(period, SECURITY_REVIEW_CSV),
     ]
     writer.write(finance_keys[0], reconciliation_csv(reconciliation))
-    writer.write(finance_keys[1], reconciliation_html(reconciliation, review, len(book.statements), len(broker_keys)))
+    writer.write(finance_keys[1], reconciliation_html(reconciliation, review, len(book.statements), len(broker_keys), facts.names))
     writer.write(finance_keys[2], security_review_csv(review, facts.names))
     lap("reconciliation")
     written = _Written(statement_keys, broker_keys, skipped, reconciliation, finance_keys)
