@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import typer
 
-from pipeline.commands import billing, check, demo, intake, ledger, registry
+from pipeline.commands import billing, check, demo, intake, ledger, refdata, registry
 
 
 def build_app() -> typer.Typer:
     app = typer.Typer(add_completion=False, no_args_is_help=True, help="CARM pipeline: check, assess, post and bill CADs.")
-    for area in (check, billing, intake, ledger, registry, demo):
+    for area in (check, billing, intake, ledger, registry, refdata, demo):
         area.register(app)
     return app
 

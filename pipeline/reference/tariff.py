@@ -274,7 +274,7 @@ def _build(edition: _Edition) -> None:
                         unusable={**parent.unusable, **own},
                     )
                 )
-    if own_rates:
+    if own_rates and not edition.strict:  # the printed form gives rates on 10-digit rows: nothing to say
         edition.notes.append(
             f"{own_rates} classification(s) of 10 digits without their tariff item row: their own rate cells "
             "are used (a hand-made extract; CBSA's export always has the tariff item row)"

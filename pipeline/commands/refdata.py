@@ -1,0 +1,144 @@
+"""``carm refdata …``: the reference data a deployment assesses with.
+
+``check [DIR]`` loads a reference directory (default: ``CARM_REFDATA_DIR``, else the shipped data) and reports
+every table; exit code 0 when every cell was read, 1 when some tariff cells could not be (the items they decide
+are unusable, the rest is), 2 when the directory cannot be loaded at all. ``show CLASSIFICATION [--on DATE]``
+prints what applies to one classification on one day; exit code 1 when the tariff in force has no such
+classification. The documents are ``pipeline.reference.summary``'s.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from pipeline.commands.common import JsonOption, date_option, print_json, run, stdout
+from pipeline.errors import TerminalError
+
+app = typer.Typer(no_args_is_help=True, help="Reference data: check a directory, show a classification.")
+
+
+def register(root: typer.Typer) -> None:
+    root.add_typer(app, name="refdata")
+
+
+def _directory(directory: Path | None) -> str | None:
+    return str(directory) if directory is not None else os.environ.get("CARM_REFDATA_DIR") or None
+
+
+@app.command("check")
+def check(
+    directory: Annotated[
+        Path | None,
+        typer.Argument(metavar="[DIR]", help="Reference directory. Default: CARM_REFDATA_DIR, else the shipped data."),
+    ] = None,
+    json_output: JsonOption = False,
+) -> None:
+    """Load a reference directory and report every table: rows, editions, dates, unreadable cells, provenance."""
+
+    def body() -> int:
+        from pipeline.reference import load_reference
+        from pipeline.reference.summary import check_document
+
+        where = _directory(directory)
+        document = check_document(load_reference(where), where)
+        if json_output:
+            print_json(document)
+        else:
+            _print_check(document)
+        return 1 if document["unreadable_cells"] else 0
+
+    run(body)
+
+
+@app.command("show")
+def show(
+    classification: Annotated[str, typer.Argument(help="Classification (10 digits) or tariff item (8), dots allowed.")],
+    on: Annotated[str | None, typer.Option("--on", help="Release date YYYY-MM-DD. Default: today (CARM_AS_OF).")] = None,
+    json_output: JsonOption = False,
+) -> None:
+    """Every treatment's rate, the unit and edition, and the surtax, SIMA and excise for one classification."""
+
+    def body() -> int:
+        from pipeline.clock import business_moment
+        from pipeline.reference import load_reference
+        from pipeline.reference.summary import show_document
+
+        key = classification.replace(".", "").replace(" ", "")
+        if not key.isascii() or not key.isdigit() or len(key) not in (8, 10):
+            raise TerminalError(f"classification {classification!r}: expected 10 digits (or a tariff item of 8)")
+        day = date_option(on, "--on") or business_moment(os.environ.get("CARM_AS_OF") or None).date()
+        document = show_document(load_reference(_directory(None)), key, day)
+        if json_output:
+            print_json(document)
+        else:
+            _print_show(document)
+        return 0 if document["item"] is not None else 1
+
+    run(body)
+
+
+def _print_check(document: dict) -> None:
+    console = stdout()
+    console.print(f"Reference data: {document['directory'] or 'the shipped data'}", markup=False)
+    for name, table in document["tables"].items():
+        console.print(f"{name}: {table['rows']:,} rows, {table['kind']} ({table['from']})", markup=False)
+        if name == "tariff":
+            for edition in table["editions"]:
+                since = edition["in_force_from"] or "each row's EFF_DATE"
+                console.print(
+                    f"  edition {edition['name']} ({edition['form']}, {edition['file']}): in force from {since} "
+                    f"to {edition['in_force_to'] or 'now'}; {edition['rows']:,} rows, {edition['headings']:,} "
+                    f"headings, {edition['tariff_items']:,} tariff items, {edition['classifications']:,} "
+                    f"classifications, {edition['duplicates']:,} duplicate rows; latest EFF_DATE "
+                    f"{edition['latest_eff_date']}", markup=False)
+                if edition["unknown_columns"]:
+                    console.print(f"    unknown columns (not used): {', '.join(edition['unknown_columns'])}",
+                                  markup=False)
+                for note in edition["notes"]:
+                    console.print(f"    note: {note}", markup=False)
+                for cell in edition["unreadable_cells"]:
+                    console.print(f"    unreadable: {cell['file']}, row {cell['row']}, column {cell['column']}: "
+                                  f"{cell['problem']}", markup=False)
+        if name == "exchange_rates":
+            for currency, days in table["currencies"].items():
+                console.print(f"  {currency} {days['from']} to {days['to']} ({days['days']:,} days)", markup=False)
+        if table["example_rows"]:
+            console.print(f"  {table['example_rows']} row(s) are examples for tests and demos, not facts",
+                          markup=False)
+    if document["unreadable_cells"]:
+        console.print(f"{document['unreadable_cells']} unreadable tariff cell(s): the items they decide are unusable "
+                      "(B10, B12 or B13 naming the cell); everything else is usable", markup=False)
+
+
+def _print_show(document: dict) -> None:
+    console = stdout()
+    item = document["item"]
+    if item is None:
+        console.print(f"{document['classification']}: not in the tariff in force on {document['on']}", markup=False)
+        return
+    console.print(
+        f"{item['classification']} {item['description']} (unit {item['unit'] or 'none'}) on {document['on']}: "
+        f"edition {item['edition']}, row {item['row']}, tariff item row {item['tariff_item_row']}, EFF_DATE "
+        f"{item['eff_date']}", markup=False)
+    for treatment in document["treatments"]:
+        if treatment["unusable"] is not None:
+            cell = treatment["unusable"]
+            what = f"unusable: {cell['file']}, row {cell['row']}, column {cell['column']}: {cell['problem']}"
+        else:
+            what = treatment["rate"]["text"] if treatment["rate"] else "not offered"
+        console.print(f"  {treatment['code']:>3} {treatment['abbreviation']:<6} {what}", markup=False)
+    for rule in document["surtaxes"]:
+        console.print(f"  surtax {rule['order']} schedule {rule['schedule']}: {rule['rate_percent']}% on origins "
+                      f"{', '.join(rule['countries'])}", markup=False)
+    for measure in document["sima"]:
+        console.print(f"  SIMA {measure['code']}: {measure['description']} (origins {', '.join(measure['countries'])})"
+                      f"{' [example]' if measure['example'] else ''}", markup=False)
+    for excise in document["excise"]:
+        console.print(f"  excise {excise['kind']} {excise['code']}: ${excise['per_unit']}/{excise['unit']} "
+                      f"{excise['description']}{' [example]' if excise['example'] else ''}", markup=False)
+    if not (document["surtaxes"] or document["sima"] or document["excise"]):
+        console.print("  no surtax, SIMA measure or excise code covers these goods on that day", markup=False)
