@@ -25,8 +25,32 @@ class ParseResult:
         return self.interchange is not None and not any(not f.is_warning for f in self.findings)
 
 
+# Codec, byte order mark, code unit, name; UTF-32 first (the UTF-32-LE mark starts with the UTF-16-LE one).
+_WIDE_ENCODINGS = (
+    ("utf-32-le", b"\xff\xfe\x00\x00", 4, "UTF-32 (little-endian)"),
+    ("utf-32-be", b"\x00\x00\xfe\xff", 4, "UTF-32 (big-endian)"),
+    ("utf-16-le", b"\xff\xfe", 2, "UTF-16 (little-endian)"),
+    ("utf-16-be", b"\xfe\xff", 2, "UTF-16 (big-endian)"),
+)
+
+
+def wide_encoding(data: bytes) -> str | None:
+    """"UTF-16 (…)" or "UTF-32 (…)" when the file, after any byte order mark, reads in that encoding as blanks and
+    then '<' (as XML 1.0 appendix F detects it), else None. Text in UTF-8 has no NUL byte there."""
+    for codec, mark, unit, name in _WIDE_ENCODINGS:
+        head = data.removeprefix(mark)[:64]
+        if b"\x00" in head and head[: len(head) - len(head) % unit].decode(codec, "replace").lstrip(
+            " \t\r\n"
+        ).startswith("<"):
+            return name
+    return None
+
+
 def sniff(data: bytes) -> str | None:
-    """``"edifact"``, ``"xml"`` or None, from the first meaningful bytes."""
+    """``"edifact"``, ``"xml"`` or None, from the first meaningful bytes. XML in UTF-16 or UTF-32 is XML (which
+    the XML reader refuses as S08, naming the encoding), not an unknown format."""
+    if wide_encoding(data):
+        return "xml"
     head = data[:4096].lstrip(b"\xef\xbb\xbf \t\r\n")
     if head.startswith((b"UNA", b"UNB")):
         return "edifact"

@@ -1,18 +1,8 @@
 """The XML reader: bytes of a CAD in WCO-data-model XML (spec/cad-xml.md) → the canonical model.
 
-A file goes through gates, each of which rejects it whole, before its values are read:
-
-1. the bytes must be UTF-8, and the XML declaration may name no other encoding (S08);
-2. no DOCTYPE: a document type declaration (the only home of entity declarations) is refused before any parsing,
-   so that nothing is ever expanded or fetched (S10);
-3. well-formed, read by a hardened parser: no DTD loading, no entity substitution, no network, libxml2's size
-   limits kept (S09, with the parser's line and column and message);
-4. no XInclude element (S10; XInclude is never processed anyway);
-5. valid against ``schemas/cad.xsd``: every violation libxml2 reports (S10, "line L, column C").
-
-Gates 3 to 5 first run as one streaming pass that builds no tree; a file that passes is then read declaration by
-declaration, each one dropped once read, so memory stays near the size of the model. Only a faulty file is read
-as a whole tree, to name the line and column of every fault.
+A file is read only once it has passed the gates of ``xml_faults`` (encoding, no DOCTYPE, well-formed, valid
+against ``schemas/cad.xsd``), each of which rejects it whole (S08, S09, S10). A file that passes is read
+declaration by declaration, each one dropped once read, so memory stays near the size of the model.
 
 The schema has checked the structure, so values are read by position without XPath queries. Values keep the
 sender's text: every code, identifier, date and amount is an ``xs:token`` in the schema, so it is read as XML
@@ -23,7 +13,6 @@ Locations are XPaths with positional predicates on ``Declaration``, ``Government
 
 from __future__ import annotations
 
-import codecs
 import io
 import re
 from collections.abc import Iterable, Iterator, Mapping
@@ -33,35 +22,14 @@ from types import MappingProxyType
 from lxml import etree
 
 import pipeline
-from pipeline.findings import Finding
 from pipeline.model import Declaration, FilerAmount, Interchange, Line, Party
 from pipeline.parsers import ParseResult
-from pipeline.writers.xml import NS, tag
+from pipeline.parsers.xml_faults import HARDENED, parse_faults, refusal
+from pipeline.writers.xml import tag
 
 SCHEMA_DIR = Path(pipeline.__file__).parent / "schemas"
 ROOT_PATH = "/DocumentMetaData"
 
-# Options shared by every parse of a submitted file: nothing outside the bytes is ever read or expanded.
-_HARDENED: Mapping[str, bool] = MappingProxyType(
-    {
-        "resolve_entities": False,
-        "load_dtd": False,
-        "dtd_validation": False,
-        "attribute_defaults": False,
-        "no_network": True,
-        "huge_tree": False,
-        "remove_comments": True,
-        "remove_pis": True,
-        "remove_blank_text": True,
-    }
-)
-_XINCLUDE_ANY = ("{http://www.w3.org/2001/XInclude}*", "{http://www.w3.org/2003/XInclude}*")
-_UTF8_BOM = b"\xef\xbb\xbf"
-_UTF8_NAMES = frozenset({"utf-8", "utf8"})
-_DECODE_CHUNK = 1 << 20
-# What may precede a document type declaration: blanks, the XML declaration, processing instructions, comments.
-_PROLOG_MISC = re.compile(rb"(?:[ \t\r\n]+|<\?.*?\?>|<!--.*?-->)*", re.DOTALL)
-_DECLARED_ENCODING = re.compile(rb"""<\?xml[^>]*?\sencoding\s*=\s*["']([^"']*)["']""")
 _XML_SPACE = re.compile(r"[ \t\n\r]+")
 
 
@@ -73,227 +41,13 @@ def load_schema(name: str = "cad.xsd") -> etree.XMLSchema:
 
 def parse_xml(data: bytes) -> ParseResult:
     """Read an XML CAD. S08, S09 and S10 come back as findings (with no interchange), never as exceptions."""
-    refusal = _encoding_fault(data) or _doctype_fault(data)
-    if refusal:
-        return ParseResult(None, (refusal,))
-    schema = load_schema()
-    if _conforms(data, schema):
-        return ParseResult(_read_interchange(_streamed(data)))
-    return _read_tree(data, schema)
-
-
-# ----------------------------------------------------------------------------------------------- the gates
-
-
-def _line_column(data: bytes, offset: int) -> tuple[int, int]:
-    """1-based line and character column of a byte offset."""
-    line_start = data.rfind(b"\n", 0, offset) + 1
-    column = len(data[line_start:offset].decode("utf-8", errors="replace")) + 1
-    return data.count(b"\n", 0, offset) + 1, column
-
-
-def _encoding_fault(data: bytes) -> Finding | None:
-    head = data[:1024].removeprefix(_UTF8_BOM)
-    declared = _DECLARED_ENCODING.match(head)
-    if declared and declared.group(1).decode("ascii", "replace").lower() not in _UTF8_NAMES:
-        name = declared.group(1).decode("ascii", "replace")
-        return Finding(
-            "S08", f"the XML declaration names encoding {name!r}; only UTF-8 is accepted", "line 1, column 1"
-        )
-    if data.isascii():
-        return None
-    # Checked in chunks so that a large file is never held a second time, as text.
-    decoder = codecs.getincrementaldecoder("utf-8")()
-    for start in range(0, len(data), _DECODE_CHUNK):
-        pending = len(decoder.getstate()[0])
-        try:
-            decoder.decode(data[start : start + _DECODE_CHUNK], final=start + _DECODE_CHUNK >= len(data))
-        except UnicodeDecodeError as error:
-            offset = start - pending + error.start
-            bad = data[offset : offset + min(4, error.end - error.start)].hex(" ")
-            line, column = _line_column(data, offset)
-            return Finding(
-                "S08", f"bytes {bad} are not valid UTF-8 ({error.reason})", f"line {line}, column {column}"
-            )
-    return None
-
-
-def _doctype_fault(data: bytes) -> Finding | None:
-    start = len(_UTF8_BOM) if data.startswith(_UTF8_BOM) else 0
-    at = _PROLOG_MISC.match(data, start).end()
-    if not data.startswith(b"<!DOCTYPE", at):
-        return None
-    line, column = _line_column(data, at)
-    return Finding(
-        "S10",
-        "a document type declaration (DOCTYPE) is not allowed: DTDs and entities are refused without being read",
-        f"line {line}, column {column}",
-    )
-
-
-class _NoTree:
-    """A parser target that builds nothing: the validating pass only needs libxml2's verdict."""
-
-    def close(self) -> None:
-        return None
-
-
-def _conforms(data: bytes, schema: etree.XMLSchema) -> bool:
-    """Well-formed and valid, checked in one streaming pass. Errors are not told apart here (see _read_tree)."""
-    parser = etree.XMLParser(target=_NoTree(), schema=schema, collect_ids=False, **_HARDENED)
-    try:
-        etree.fromstring(data, parser)
-    except etree.XMLSyntaxError:
-        return False
-    return len(parser.error_log) == 0
-
-
-def _read_tree(data: bytes, schema: etree.XMLSchema) -> ParseResult:
-    """Read the whole tree, to report each fault with its line and column (the model if there is none)."""
-    parser = etree.XMLParser(collect_ids=False, **_HARDENED)
-    try:
-        root = etree.fromstring(data, parser)
-    except etree.XMLSyntaxError as error:
-        # The parser's own log: the exception's log may also hold other documents' errors.
-        first = parser.error_log[0] if len(parser.error_log) else None
-        line, column, message = (
-            (first.line, first.column, first.message) if first else (*error.position, error.msg)
-        )
-        return ParseResult(
-            None, (Finding("S09", f"XML not well-formed: {message}", f"line {line}, column {column}"),)
-        )
-    docinfo = root.getroottree().docinfo
-    if docinfo.doctype or docinfo.internalDTD is not None or docinfo.externalDTD is not None:
-        return ParseResult(
-            None, (Finding("S10", "a document type declaration (DTD) is not allowed", "line 1, column 1"),)
-        )
-    xincludes = list(root.iter(*_XINCLUDE_ANY))
-    if xincludes:
-        locator = _Locator(data, root, xincludes)
-        return ParseResult(
-            None,
-            tuple(
-                Finding(
-                    "S10",
-                    f"XInclude is not allowed: element {locator.xpath(element)}",
-                    locator.line_column(element),
-                )
-                for element in xincludes
-            ),
-        )
-    if not schema.validate(root.getroottree()):
-        return ParseResult(None, tuple(_schema_findings(data, root, schema.error_log)))
-    return ParseResult(_read_interchange(root.iterchildren(_COMMUNICATION, _DECLARATION)))
-
-
-def _schema_findings(data: bytes, root: etree._Element, log: etree._ListErrorLog) -> list[Finding]:
-    tree = root.getroottree()
-    entries = [(entry, _element_at(tree, entry.path)) for entry in log]
-    locator = _Locator(data, root, [element for _, element in entries if element is not None])
-    findings = []
-    for entry, element in entries:
-        message = entry.message.replace(f"{{{NS}}}", "").rstrip(".")
-        if element is None:
-            findings.append(Finding("S10", message, f"line {entry.line}, column {max(entry.column, 1)}"))
-        else:
-            findings.append(
-                Finding("S10", f"{message} (at {locator.xpath(element)})", locator.line_column(element))
-            )
-    return findings
-
-
-def _element_at(tree: etree._ElementTree, path: str | None) -> etree._Element | None:
-    if not path:
-        return None
-    try:
-        found = tree.xpath(path)
-    except etree.XPathError:
-        return None
-    return found[0] if found and isinstance(found[0], etree._Element) else None
-
-
-def _step_name(element: etree._Element) -> str:
-    """The element's name in an XPath: bare in this interface's namespace, prefixed in any other."""
-    name = etree.QName(element)
-    return (
-        name.localname if name.namespace == NS or not element.prefix else f"{element.prefix}:{name.localname}"
-    )
-
-
-class _Locator:
-    """Where elements of a parsed document are, for error messages: libxml2 keeps only the line of a node.
-
-    Built in a few linear passes whatever the number of elements asked about, so that a file with thousands of
-    faults is still reported quickly. The column is that of the start tag, found in the line's text; elements of
-    the same name that start on the same line are told apart by their order in the document.
-    """
-
-    _ALWAYS_INDEXED = frozenset({tag("Declaration"), tag("GovernmentAgencyGoodsItem"), tag("DutyTaxFee")})
-
-    def __init__(self, data: bytes, root: etree._Element, elements: list[etree._Element]) -> None:
-        self._data = data
-        self._rank_on_line = self._ranks(root, set(elements))
-        self._step = self._steps(elements)
-        self._line_start = self._line_starts(data, {element.sourceline or 1 for element in elements})
-        self._tags_on_line: dict[tuple[int, str], list[int]] = {}
-
-    @staticmethod
-    def _ranks(root: etree._Element, wanted: set[etree._Element]) -> dict[etree._Element, int]:
-        ranks: dict[etree._Element, int] = {}
-        line, seen = 0, {}
-        for element in root.iter():
-            if element.sourceline != line:
-                line, seen = element.sourceline, {}
-            rank = seen.get(element.tag, 0)
-            seen[element.tag] = rank + 1
-            if element in wanted:
-                ranks[element] = rank
-        return ranks
-
-    def _steps(self, elements: list[etree._Element]) -> dict[etree._Element, str]:
-        parents = {node.getparent() for element in elements for node in (element, *element.iterancestors())}
-        steps: dict[etree._Element, str] = {}
-        for parent in parents - {None}:
-            total: dict[str, int] = {}
-            for child in parent:
-                total[child.tag] = total.get(child.tag, 0) + 1
-            count: dict[str, int] = {}
-            for child in parent:
-                count[child.tag] = count.get(child.tag, 0) + 1
-                name = _step_name(child)
-                indexed = total[child.tag] > 1 or child.tag in self._ALWAYS_INDEXED
-                steps[child] = f"{name}[{count[child.tag]}]" if indexed else name
-        return steps
-
-    @staticmethod
-    def _line_starts(data: bytes, lines: set[int]) -> dict[int, int]:
-        starts, line, offset = {}, 1, 0
-        for wanted in sorted(lines):
-            while line < wanted and offset >= 0:
-                found = data.find(b"\n", offset)
-                offset = found + 1 if found >= 0 else -1
-                line += 1
-            starts[wanted] = max(offset, 0)
-        return starts
-
-    def xpath(self, element: etree._Element) -> str:
-        steps = [self._step.get(node) or _step_name(node) for node in (element, *element.iterancestors())]
-        return "/" + "/".join(reversed(steps))
-
-    def line_column(self, element: etree._Element) -> str:
-        line = element.sourceline or 1
-        name = etree.QName(element).localname
-        if element.prefix:
-            name = f"{element.prefix}:{name}"
-        starts = self._tags_on_line.get((line, name))
-        if starts is None:
-            begin = self._line_start[line]
-            end = self._data.find(b"\n", begin)
-            text = self._data[begin : end if end >= 0 else len(self._data)].decode("utf-8", errors="replace")
-            starts = [match.start() + 1 for match in re.finditer(rf"<{re.escape(name)}(?=[\s/>])", text)]
-            self._tags_on_line[(line, name)] = starts
-        rank = self._rank_on_line.get(element, 0)
-        return f"line {line}, column {starts[rank] if rank < len(starts) else 1}"
+    refused = refusal(data)
+    if refused:
+        return ParseResult(None, (refused,))
+    faults = parse_faults(data, load_schema())
+    if faults:
+        return ParseResult(None, faults)
+    return ParseResult(_read_interchange(_streamed(data)))
 
 
 # ----------------------------------------------------------------------------------------------- the model
@@ -447,7 +201,7 @@ def _token(text: str | None) -> str:
 def _streamed(data: bytes) -> Iterator[etree._Element]:
     """CommunicationMetaData, then each Declaration, from a document known to be valid; each is dropped once read."""
     for _, element in etree.iterparse(
-        io.BytesIO(data), events=("end",), tag=(_COMMUNICATION, _DECLARATION), **_HARDENED
+        io.BytesIO(data), events=("end",), tag=(_COMMUNICATION, _DECLARATION), **HARDENED
     ):
         yield element
         element.clear(keep_tail=True)
