@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import errno
 import os
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -68,14 +69,22 @@ def test_a_failed_overwrite_keeps_the_old_content_whole(
     assert every_file(root) == ["SP1/answer.edi"]
 
 
-def test_partial_files_of_other_writers_are_not_listed(store: LocalStore, root: Path) -> None:
+def test_only_this_stores_own_partial_files_are_not_listed(store: LocalStore, root: Path) -> None:
+    """Nothing a sender drops is silently ignored, hidden files and folders included (intake quarantines them
+    by name); the temporary files of this store's own writes in progress are never listed."""
     store.write("SP1/done.edi", b"complete")
+    (root / "SP1" / ".done.edi.k3x9_a2q.partial").write_bytes(b"half")  # a write killed midway
     (root / "SP1" / ".upload.edi.part").write_bytes(b"half")
     (root / ".tmp-folder").mkdir()
     (root / ".tmp-folder" / "x.edi").write_bytes(b"x")
-    assert [o.key for o in store.list()] == ["SP1/done.edi"]
+    assert [o.key for o in store.list()] == ["SP1/done.edi"]  # hidden and recent: maybe an upload in progress
+    an_hour_ago = time.time() - 3600
+    for path in (root / "SP1" / ".done.edi.k3x9_a2q.partial", root / "SP1" / ".upload.edi.part",
+                 root / ".tmp-folder" / "x.edi"):
+        os.utime(path, (an_hour_ago, an_hour_ago))
+    assert [o.key for o in store.list()] == [".tmp-folder/x.edi", "SP1/.upload.edi.part", "SP1/done.edi"]
     with pytest.raises(InvalidKey):
-        store.write("SP1/.hidden.edi", b"would be invisible")
+        store.write("SP1/.hidden.edi", b"would be taken for a partial write")
 
 
 def test_folders_are_created_on_demand(tmp_path: Path) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from pipeline.commands.common import AsOfOption, JsonOption, date_option, print_json, run, stderr, stdout
 from pipeline.errors import TerminalError
@@ -49,16 +50,28 @@ def intake(
 
                 summary = run_intake(runtime, as_of=as_of, workers=workers, progress=advance)
         if json_output:
-            print_json(summary.as_json())
+            document = summary.as_json()
+            if summary.failures:  # additive key, only when there is something to say
+                document["not_answered"] = summary.not_answered()
+            print_json(document)
         else:
             _print_summary(console, summary, runtime)
-        for failure in summary.failures:
-            stderr().print(f"[bold red]failed:[/] inbox {failure.inbox_id} {failure.key}: {failure.error}"
-                           + (" (retried by the next run)" if failure.retryable else ""))
-        # A file that hit a store fault is not lost (it stays in the inbox), but the run could not finish it.
-        return 2 if any(f.retryable for f in summary.failures) else 0
+        return _report_failures(summary.failures)
 
     run(body)
+
+
+def _report_failures(failures) -> int:  # noqa: ANN001 - FileFailure
+    """One line per file the run could not answer, on stderr; the exit code (spec/interfaces.md): 2 when an
+    outage left files to retry (the run could not finish), 1 when files were set aside for good (quarantined
+    for a fault of their own, or failed for good: some input was rejected), else 0."""
+    for failure in failures:
+        what = {"quarantined": "quarantined (not retried)", "retried": "failed (retried by the next run)",
+                "failed": "failed (not retried)"}[failure.state]
+        stderr().print(f"[bold red]{what}:[/] inbox {failure.inbox_id} {escape(failure.key)}: {escape(failure.error)}")
+    if any(f.retryable for f in failures):
+        return 2
+    return 1 if failures else 0
 
 
 def _print_summary(console, summary, runtime) -> None:  # noqa: ANN001
@@ -122,8 +135,6 @@ def replay(
                 _print_summary(console, summary.intake, runtime)
             for reason in summary.skipped:
                 console.print(f"  skipped {reason}")
-        for failure in summary.intake.failures:
-            stderr().print(f"[bold red]failed:[/] inbox {failure.inbox_id} {failure.key}: {failure.error}")
-        return 2 if summary.intake.failures else 0
+        return _report_failures(summary.intake.failures)
 
     run(body)

@@ -3,7 +3,9 @@
 An object version is identified by (inbound bucket URL, key, ETag): listing the same bucket twice, or two
 workers listing it at once, enters it once (``INSERT … ON CONFLICT DO NOTHING`` on both dialects); a file
 re-uploaded with other content under the same name is a new version, hence a new entry. Files outside a
-registered sender's folder are quarantined here (``quarantine``). A version already answered, dropped again
+registered sender's folder, or named against ``layout.file_name_problem``, are quarantined here (``quarantine``).
+Nothing listed is ignored but payments files (the local store does not list writes in progress: see
+``storage.local``). A version already answered, dropped again
 unchanged, is removed and not processed again (its answers are there); a quarantined one is processed once its
 sender folder has been registered. Asset events and sensors are only a wake-up
 signal: the inbox, not the event, says what is still to do (notes/airflow3.md A5).
@@ -11,8 +13,9 @@ signal: the inbox, not the event, says what is still to do (notes/airflow3.md A5
 
 from __future__ import annotations
 
+import hashlib
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
@@ -22,7 +25,7 @@ from sqlalchemy.orm import Session
 
 from pipeline.errors import TransientError
 from pipeline.intake import inbox
-from pipeline.intake.quarantine import quarantine_rows, unregistered_reason
+from pipeline.intake.quarantine import quarantine_reason, quarantine_rows
 from pipeline.ledger import InboxEntry, InboxState, load_registry
 from pipeline.ledger.database import database_fault
 from pipeline.registry import Registry
@@ -68,18 +71,42 @@ def _dropped_again(session: Session, bucket: str, listed: list, registry: Regist
     reopen: list[int] = []
     for part in inbox.chunks(sorted({info.key for info in listed})):
         for row in session.execute(
-            select(InboxEntry.id, InboxEntry.key, InboxEntry.etag, InboxEntry.state, InboxEntry.sender_id).where(
+            select(InboxEntry.id, InboxEntry.key, InboxEntry.etag, InboxEntry.state, InboxEntry.sender_id,
+                   InboxEntry.outcome).where(
                 InboxEntry.bucket == bucket, InboxEntry.key.in_(part),
                 InboxEntry.state.in_((InboxState.ANSWERED, InboxState.QUARANTINED)),
             )
         ):
             if (row.key, row.etag) not in versions:
                 continue
-            if row.state is InboxState.QUARANTINED and unregistered_reason(row, registry) is None:
+            # A posted file (quarantined because its answers could not be produced) is answered by replay.
+            if row.state is InboxState.QUARANTINED and row.outcome is None and quarantine_reason(row, registry) is None:
                 reopen.append(row.id)
             else:
                 finished.append(row.key)
     return finished, reopen
+
+
+#: The inbox holds keys of up to 1,024 characters (S3's limit, in bytes) and sender ids of up to 35.
+MAX_KEY_CHARS = 1024
+MAX_SENDER_CHARS = 35
+
+
+def stored_key(key: str) -> str:
+    """``key`` as the inbox can hold it. A local file system may list names that are not UTF-8 (Python reads
+    their bytes as surrogates, which no database takes) and paths longer than any S3 key: those are entered
+    readably — bytes that are not UTF-8 as U+FFFD, the path cut short — with a digest of the real key, so that
+    two such keys stay two entries. ``discover`` maps them back to the real key to quarantine the file."""
+    try:
+        key.encode("utf-8")
+    except UnicodeEncodeError:
+        pass
+    else:
+        if len(key) <= MAX_KEY_CHARS:
+            return key
+    raw = key.encode("utf-8", "surrogateescape")
+    readable = raw.decode("utf-8", "replace")
+    return f"{readable[:MAX_KEY_CHARS - 40]}…[{hashlib.sha256(raw).hexdigest()[:16]}]"
 
 
 def _remove_finished(inbound, keys: list[str]) -> None:  # noqa: ANN001 - a Store
@@ -94,14 +121,20 @@ def discover(runtime: Runtime, *, as_of: str | datetime | None = None) -> Discov
     moment = runtime.business_moment(as_of)
     inbound = runtime.buckets.inbound
     # Payments files share the inbound bucket but belong to the payments loader: never claimed, never quarantined.
-    listed = [info for info in inbound.list() if not layout.is_payments_key(info.key)]
     now = datetime.now(UTC)
+    listed = [info for info in inbound.list() if not layout.is_payments_key(info.key)]
+    real_keys = {}  # stored key → the key in the bucket, where they differ
+    for info in listed:
+        if (key := stored_key(info.key)) != info.key:
+            real_keys[key] = info.key
+    listed = [replace(info, key=stored_key(info.key)) for info in listed]
     rows = []
     for info in listed:
         place = layout.parse_inbound_key(info.key)
+        sender = place.sender_id if place and len(place.sender_id) <= MAX_SENDER_CHARS else None
         rows.append({
             "bucket": inbound.url, "key": info.key, "etag": info.etag, "size": info.size, "sha256": None,
-            "sender_id": place.sender_id if place else None, "state": InboxState.RECEIVED, "attempts": 0,
+            "sender_id": sender, "state": InboxState.RECEIVED, "attempts": 0,
             "business_date": moment.date(), "received_at": now, "updated_at": now,
         })
     try:
@@ -113,9 +146,9 @@ def discover(runtime: Runtime, *, as_of: str | datetime | None = None) -> Discov
             received = inbox.rows_by_id(session, list(session.scalars(
                 select(InboxEntry.id).where(InboxEntry.state == InboxState.RECEIVED, InboxEntry.outcome.is_(None))
             )))
-        outside = [row for row in received if unregistered_reason(row, registry)]
-        quarantined = quarantine_rows(runtime, outside, registry) if outside else 0
-        _remove_finished(inbound, finished)
+        outside = [row for row in received if quarantine_reason(row, registry)]
+        quarantined = quarantine_rows(runtime, outside, registry, real_keys=real_keys) if outside else 0
+        _remove_finished(inbound, [real_keys.get(key, key) for key in finished])
         with Session(runtime.engine) as session:
             pending = inbox.pending_ids(session)
     except SQLAlchemyError as exc:

@@ -6,7 +6,9 @@ be missing); ``state`` ``answered`` means its answers are written. So a retry of
 the failure happened. States::
 
     received → archived → parsed (judged and posted) → answered
-    received → quarantined                                (not in a registered sender's folder)
+    received → quarantined                                (not in a registered sender's folder, or its name)
+    any but answered → quarantined         (a fault of its own: our code failed on it, a value the database
+                                            cannot hold, an answer that cannot be written; never retried)
     any of the first three → failed (attempts < MAX_ATTEMPTS, or already posted: retried by the next run)
 
 Every state change is a conditional UPDATE (compare-and-set on the state or on ``outcome IS NULL``), so two
@@ -141,21 +143,27 @@ def record_outcome(session: Session, inbox_id: int, outcome: dict[str, Any], now
 
 
 def record_answered(session: Session, ids: Sequence[int], now: datetime) -> None:
+    """Mark files answered: posted ones, including a posted file quarantined because its answers could not be
+    produced then, answered now by ``replay --reanswer``."""
+    answerable = or_(InboxEntry.state.in_((InboxState.PARSED, InboxState.FAILED)),
+                     and_(InboxEntry.state == InboxState.QUARANTINED, InboxEntry.outcome.is_not(None)))
     for part in chunks(list(ids)):
         session.execute(
             update(InboxEntry)
-            .where(InboxEntry.id.in_(part), InboxEntry.state.in_((InboxState.PARSED, InboxState.FAILED)))
+            .where(InboxEntry.id.in_(part), answerable)
             .values(state=InboxState.ANSWERED, last_error=None, updated_at=now)
             .execution_options(synchronize_session=False)
         )
 
 
 def record_quarantined(session: Session, inbox_id: int, *, sha256: str, archive_key: str, reason: str,
-                       now: datetime) -> bool:
-    """Mark a file quarantined; False when it already was (another intake running at once got there first)."""
+                       now: datetime, posted: bool = False) -> bool:
+    """Mark a file quarantined; False when it already was (another intake running at once got there first).
+    ``posted``: a file whose outcome is recorded (its answers could not be produced) may be quarantined too."""
+    unposted = InboxEntry.outcome.is_not(None) if posted else InboxEntry.outcome.is_(None)
     result = session.execute(
         update(InboxEntry)
-        .where(InboxEntry.id == inbox_id, InboxEntry.outcome.is_(None), InboxEntry.state != InboxState.QUARANTINED)
+        .where(InboxEntry.id == inbox_id, unposted, InboxEntry.state != InboxState.QUARANTINED)
         .values(state=InboxState.QUARANTINED, sha256=sha256, archive_key=archive_key, reason=reason,
                 updated_at=now)
         .execution_options(synchronize_session=False)

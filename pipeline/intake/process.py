@@ -25,9 +25,15 @@ re-uploaded under the same name in the meantime stays and is processed as a new 
 conditional delete through this storage contract; the remaining window is the time between that listing and
 the delete. A versioned inbound bucket closes it.)
 
-Faults: bad content never raises — it ends answered (or quarantined). A store fault on one file is recorded on
-its row (``failed``, ``last_error``; retried by a later run while attempts < ``MAX_ATTEMPTS``) and reported in
-``IntakeSummary.failures``; a database fault raises ``TransientError``.
+Faults: bad content never raises — it ends answered (or quarantined). A file that fails for a reason of its
+own is quarantined with the reason (``quarantine.set_aside``) and never tried again, so it stops neither the
+other files nor later runs: our reader, validator, assessor or answer writer raising on it (a defect, whatever
+the exception), a per-row database error while posting it (a value a column cannot hold: ``DataError``, or an
+``IntegrityError`` that is not a collision with another worker), an answer that cannot be written under its
+name. Only what ``orchestration.faults.classify`` calls transient — outages of a store or the database
+(connection refused or lost, timeouts, serialization failures) — is retried: a store outage on one file is
+recorded on its row (``failed``, ``last_error``; retried by a later run while attempts < ``MAX_ATTEMPTS``), a
+database outage raises ``TransientError`` and stops the run. Both are reported in ``IntakeSummary.failures``.
 """
 
 from __future__ import annotations
@@ -48,7 +54,6 @@ from sqlalchemy.orm import Session
 from pipeline import __version__
 from pipeline.answers import ACCEPTED, DUPLICATE, REJECTED, amounts_from_engine, inbound_syntax_version
 from pipeline.assess import assess_declarations
-from pipeline.assess.result import UnassessableLine
 from pipeline.errors import TerminalError, TransientError
 from pipeline.findings import Finding
 from pipeline.intake import inbox, records
@@ -68,16 +73,17 @@ from pipeline.intake.inbox import InboxRow
 from pipeline.intake.judging import FileToJudge, JudgedFile, judge_file, transaction_numbers
 from pipeline.intake.lease import leased
 from pipeline.intake.postings import OriginalTerms, plan_postings, standing_after
-from pipeline.intake.quarantine import quarantine_rows, unregistered_reason
+from pipeline.intake.quarantine import quarantine_reason, quarantine_rows, set_aside
 from pipeline.intake.summary import FileFailure, IntakeSummary
 from pipeline.ledger import LineAssessment, Posting, load_registry
 from pipeline.ledger.database import database_fault
-from pipeline.ledger.models import DeclarationStatus
+from pipeline.ledger.models import DeclarationStatus, InboxState
 from pipeline.model import Interchange
 from pipeline.money import from_cents
+from pipeline.orchestration.faults import FaultKind, classify
 from pipeline.parsers import ParseResult, read_submission
 from pipeline.storage import ObjectNotFound, layout
-from pipeline.storage.errors import StorageError
+from pipeline.storage.errors import InvalidKey, StorageError
 
 if TYPE_CHECKING:
     from pipeline.runtime import Runtime
@@ -115,7 +121,7 @@ class _File:
     interchange: Interchange | None = None
     amounts: dict[int, tuple[dict, dict]] = field(default_factory=dict)  # declaration id → answer amounts
     posted_cents: int = 0
-    done: bool = False  # failed, or posted by another worker: nothing more to do here
+    done: bool = False  # failed, set aside, or posted by another worker: nothing more to do here
 
 
 @dataclass(slots=True)
@@ -155,6 +161,7 @@ class _Batch:
         self.after_stage = after_stage
         self.failures: list[FileFailure] = []
         self.answer_keys: tuple[str, ...] = ()
+        self.faulty: list[tuple[_File, str]] = []  # files that failed for a reason of their own, and why
 
     # -- helpers ---------------------------------------------------------------------------------------------
 
@@ -173,6 +180,40 @@ class _Batch:
         self.failures.append(FileFailure(file.row.id, file.row.key, error, retryable))
         file.done = True
 
+    def own_fault(self, file: _File, stage: str, exc: BaseException) -> None:
+        """A fault met on one file: an outage is retried by a later run; anything else is the file's own (a
+        defect of ours on its content, a value the database cannot hold) and sets it aside for good."""
+        error = f"{stage}: {type(exc).__name__}: {exc}"
+        if classify(exc) is FaultKind.TRANSIENT:
+            self.fail(file, error, retryable=True)
+            return
+        log.warning("inbox %s (%s) set aside: %s", file.row.id, file.row.key, error, exc_info=exc)
+        self.faulty.append((file, error))
+        file.done = True
+
+    def set_aside_faulty(self) -> int:
+        """Quarantine the files that failed for a reason of their own (``own_fault``), report each in the
+        summary's failures, and take them out of the inbound bucket; returns how many were quarantined."""
+        faulty, self.faulty = self.faulty, []
+        if not faulty:
+            return 0
+        items = []
+        for file, error in faulty:
+            posted = file.stored is not None or file.row.outcome is not None
+            if posted:
+                error += (f" — the file is posted (its postings stand); once the defect is fixed, `carm replay "
+                          f"--sha256 {file.sha256 or file.row.sha256} --reanswer` writes its answers")
+            items.append((file.row, file.data, error, posted))
+        again = {row.id for row, *_ in items if row.state is InboxState.QUARANTINED}  # replay --reanswer
+        moved = again | {row.id for row in set_aside(self.runtime, [i for i in items if i[0].id not in again])}
+        for row, _, error, _ in items:
+            if row.id in moved:
+                self.failures.append(FileFailure(row.id, row.key, error, retryable=False, quarantined=True))
+            else:  # the copy to quarantine/ hit an outage (recorded on the row): the next run does it again
+                self.failures.append(FileFailure(row.id, row.key, f"{error} (not yet quarantined)", retryable=True))
+        self.remove_from_inbound([row for row, *_ in items if row.id in moved])
+        return len(moved)
+
     def io(self, action: Callable[[Any], Any], items: Sequence[Any]) -> list[tuple[Any, BaseException | None]]:
         """``action`` over ``items`` on the I/O threads: (result, None) or (None, fault) per item, in order."""
         return each_file(action, items, threads=IO_THREADS)
@@ -183,7 +224,7 @@ class _Batch:
         with Session(self.runtime.engine) as session, session.begin():
             rows = inbox.claim(session, ids, self.now())
             registry = load_registry(session)
-        outside = [row for row in rows if row.outcome is None and unregistered_reason(row, registry)]
+        outside = [row for row in rows if row.outcome is None and quarantine_reason(row, registry)]
         quarantined = quarantine_rows(self.runtime, outside, registry) if outside else 0
         set_aside = {row.id for row in outside}
         files = [_File(row) for row in rows if row.id not in set_aside]
@@ -198,6 +239,7 @@ class _Batch:
         self.stage_done("posted", fresh)
         self.restore(posted_before)
         answered = self.answer([f for f in files if not f.done and f.stored is not None])
+        quarantined += self.set_aside_faulty()
         return self.summary(answered, quarantined)
 
     def archive(self, files: list[_File]) -> None:
@@ -242,7 +284,7 @@ class _Batch:
             try:
                 file.parsed = read_submission(file.data or b"", max_bytes=limit)
             except Exception as exc:  # noqa: BLE001 - a reader bug must not stop the other files
-                self.fail(file, f"parse: {type(exc).__name__}: {exc}", retryable=True)
+                self.own_fault(file, "parse", exc)
 
     def judge_assess_post(self, files: list[_File], registry: Any) -> None:
         pending = files
@@ -251,7 +293,10 @@ class _Batch:
                 return
             pending = self.judge_round(pending, registry)
         for file in pending:
-            self.fail(file, "kept colliding with a concurrent intake; retried by the next run", retryable=True)
+            if file.row.attempts >= inbox.MAX_ATTEMPTS:  # no other intake collides run after run: its own fault
+                self.own_fault(file, "post", RuntimeError(f"collided with the ledger in {file.row.attempts} runs"))
+            else:
+                self.fail(file, "kept colliding with a concurrent intake; retried by the next run", retryable=True)
 
     def judge_round(self, files: list[_File], registry: Any) -> list[_File]:
         """Judge, assess and post ``files``; return those to judge again (they collided with another worker)."""
@@ -259,10 +304,14 @@ class _Batch:
         numbers: set[str] = set()
         references: set[tuple[str, str]] = set()
         for file in files:
-            numbers |= transaction_numbers(file.parsed)  # type: ignore[arg-type]
-            interchange = file.parsed.interchange  # type: ignore[union-attr]
-            if interchange is not None:
-                references.add((interchange.sender, interchange.control_reference))
+            try:
+                numbers |= transaction_numbers(file.parsed)  # type: ignore[arg-type]
+                interchange = file.parsed.interchange  # type: ignore[union-attr]
+                if interchange is not None:
+                    references.add((interchange.sender, interchange.control_reference))
+            except Exception as exc:  # noqa: BLE001 - see judge below
+                self.own_fault(file, "judge", exc)
+        files = [file for file in files if not file.done]
         with Session(runtime.engine) as session, session.begin():
             view = records.load_view(session, numbers, references,
                                      [(f.row.key, f.sha256) for f in files if f.sha256])
@@ -279,7 +328,7 @@ class _Batch:
                 file.judged = judge_file(to_judge, view, reference=runtime.reference, registry=registry,
                                          calendar=runtime.calendar)
             except Exception as exc:  # noqa: BLE001 - a validator bug must not stop the other files
-                self.fail(file, f"judge: {type(exc).__name__}: {exc}", retryable=True)
+                self.own_fault(file, "judge", exc)
                 continue
             judged_files.append(file)
         assessed = self.assess(judged_files)
@@ -296,13 +345,14 @@ class _Batch:
         if not order:
             return {}
         try:
-            assessment = assess_declarations(order, self.runtime.reference)
-        except UnassessableLine:
+            return _assessed_by_declaration(assess_declarations(order, self.runtime.reference))
+        except Exception:  # noqa: BLE001 - a line validation let through, or an engine bug: find the file(s)
+            log.info("the batch could not be assessed at once; assessing its files one by one", exc_info=True)
             return self.assess_one_by_one(files)
-        return _assessed_by_declaration(assessment)
 
     def assess_one_by_one(self, files: list[_File]) -> dict[int, _Assessed]:
-        """After the batch failed to assess (a line validation let through: a bug), the files that can be."""
+        """After the batch failed to assess (a line validation let through, an engine bug), the files that can
+        be; the others are set aside."""
         result: dict[int, _Assessed] = {}
         for file in files:
             declarations = [j.declaration for j in file.judged.accepted  # type: ignore[union-attr]
@@ -311,21 +361,34 @@ class _Batch:
                 continue
             try:
                 result.update(_assessed_by_declaration(assess_declarations(declarations, self.runtime.reference)))
-            except UnassessableLine as exc:
-                self.fail(file, f"assess: {exc}", retryable=False)
+            except Exception as exc:  # noqa: BLE001 - that file's own fault
+                self.own_fault(file, "assess", exc)
         return result
 
     def post(self, files: list[_File], assessed: dict[int, _Assessed]) -> list[_File]:
+        """Post ``files``; return those to judge again (they collided with another worker). Line assessments
+        and postings hang off the files' new declaration rows and cannot collide with anything: they are
+        written once for the whole batch, in the same transaction. Should the database refuse one of those
+        rows (a value it cannot hold), the transaction is rolled back and posted again file by file, each file
+        with its own rows inside its SAVEPOINT, so that only the file at fault is set aside."""
+        try:
+            return self.post_transaction(files, assessed, per_file=False)
+        except _RowRefused as refused:
+            log.info("the batch's line assessments or postings were refused (%s); posting file by file", refused)
+            return self.post_transaction(files, assessed, per_file=True)
+
+    def post_transaction(self, files: list[_File], assessed: dict[int, _Assessed], *, per_file: bool) -> list[_File]:
         changes = {
             j.declaration.transaction_number
             for f in files for j in f.judged.accepted  # type: ignore[union-attr]
             if j.declaration.function != "9"
         }
-        # Line assessments and postings hang off the file's new declaration rows and cannot collide with anything:
-        # they are written once for the whole batch, with the files whose savepoint held, in the same transaction.
         lines: list[dict[str, Any]] = []
         entries: list[dict[str, Any]] = []
         retry: list[_File] = []
+        booked_files: list[tuple[_File, _Booked]] = []
+        faulty: list[tuple[_File, BaseException]] = []
+        elsewhere: list[_File] = []
         with Session(self.runtime.engine) as session, session.begin():
             standing = records.load_standing(session, changes)
             originals = records.load_originals(session, changes)
@@ -335,20 +398,46 @@ class _Batch:
                 try:
                     with session.begin_nested():
                         booked = self.post_file(session, file, assessed, standing, originals)
+                        if per_file:
+                            records.insert_rows(session, LineAssessment, booked.lines)
+                            records.insert_rows(session, Posting, booked.postings)
                 except IntegrityError as exc:
+                    if not _collision(exc):
+                        faulty.append((file, exc))
+                        continue
                     log.info("inbox %s collided with a concurrent intake (%s); judging it again",
                              file.row.id, exc.orig)
                     retry = files[index:]
                     break
                 except _PostedElsewhere:
-                    file.done = True  # another worker posted it first: its answers are that worker's
+                    elsewhere.append(file)  # another worker posted it first: its answers are that worker's
+                    continue
+                except Exception as exc:
+                    if classify(exc) is FaultKind.TRANSIENT:
+                        raise
+                    faulty.append((file, exc))  # a value the database cannot hold, a defect: the file's own
                     continue
                 standing.update(booked.standing)
                 originals.update(booked.originals)
-                lines += booked.lines
-                entries += booked.postings
-            records.insert_rows(session, LineAssessment, lines)
-            records.insert_rows(session, Posting, entries)
+                booked_files.append((file, booked))
+                if not per_file:
+                    lines += booked.lines
+                    entries += booked.postings
+            try:
+                with session.begin_nested():
+                    records.insert_rows(session, LineAssessment, lines)
+                    records.insert_rows(session, Posting, entries)
+            except Exception as exc:
+                if classify(exc) is FaultKind.TRANSIENT:
+                    raise
+                raise _RowRefused(exc) from exc
+        # Committed: only now does what the transaction wrote become the files' state.
+        for file, booked in booked_files:
+            file.stored, file.interchange, file.amounts, file.posted_cents = booked.outcome
+        for file in elsewhere:
+            file.done = True
+        for file, exc in faulty:
+            self.own_fault(file, "post", exc)
         return retry
 
     def post_file(
@@ -356,7 +445,7 @@ class _Batch:
         standing: dict[str, dict[str, int]], originals: dict[str, OriginalTerms],
     ) -> _Booked:
         """Book one file inside the caller's SAVEPOINT (its line assessments and postings are returned, for the
-        caller to write with the batch's); raises ``_PostedElsewhere`` (rolling the savepoint back) when another
+        caller to write with the batch's, and its outcome, for the caller to keep once committed); raises ``_PostedElsewhere`` (rolling the savepoint back) when another
         worker recorded the file's outcome first."""
         judged = file.judged
         assert judged is not None and file.sha256 is not None
@@ -441,8 +530,8 @@ class _Batch:
                                    tuple(stored_declarations))
         if not inbox.record_outcome(session, row.id, stored.as_json(), now):
             raise _PostedElsewhere(row.id)
-        file.stored, file.interchange, file.amounts, file.posted_cents = stored, interchange, amounts, posted_cents
-        return _Booked(new_standing, new_originals, line_rows, posting_rows)
+        return _Booked(new_standing, new_originals, line_rows, posting_rows,
+                       (stored, interchange, amounts, posted_cents))
 
     def declaration_row(self, judgement: Any, findings: tuple[Finding, ...], interchange_id: int, row: InboxRow,
                         sha256: str, now: datetime) -> dict[str, Any]:
@@ -482,9 +571,14 @@ class _Batch:
                 self.fail(file, f"read archive: {fault}", retryable=not isinstance(fault, ObjectNotFound))
                 continue
             file.data = data
-            file.stored = StoredOutcome.from_json(file.row.outcome)  # type: ignore[arg-type]
-            if file.stored.answered:
-                file.interchange = read_submission(data, max_bytes=self.runtime.settings.max_file_bytes).interchange
+            try:
+                stored = StoredOutcome.from_json(file.row.outcome)  # type: ignore[arg-type]
+                if stored.answered:
+                    file.interchange = read_submission(data, max_bytes=self.runtime.settings.max_file_bytes).interchange
+            except Exception as exc:  # noqa: BLE001 - a reader bug must not stop the other files
+                self.own_fault(file, "read again to answer", exc)
+                continue
+            file.stored = stored
         ids = [d.declaration_id for f in files if f.stored for d in f.stored.declarations
                if d.status == ACCEPTED and d.declaration_id is not None]
         with Session(self.runtime.engine) as session, session.begin():
@@ -508,15 +602,20 @@ class _Batch:
                                        file.amounts)
                 rendered.append((file, render_answers(outcome, stored)))
             except Exception as exc:  # noqa: BLE001 - an answer-writer bug must not stop the other files
-                self.fail(file, f"answer: {type(exc).__name__}: {exc}", retryable=True)
+                self.own_fault(file, "answer", exc)
         outbound = self.runtime.buckets.outbound
         writes = [(file, key, data) for file, answers in rendered for key, data in answers.items()]
         faults = {id(file): fault for (file, _, _), (_, fault) in
                   zip(writes, self.io(lambda w: outbound.write(w[1], w[2]), writes), strict=True) if fault}
         answered = []
         for file, _ in rendered:
-            if id(file) in faults:
-                self.fail(file, f"write answer: {faults[id(file)]}", retryable=True)
+            if file.done:
+                continue
+            fault = faults.get(id(file))
+            if isinstance(fault, InvalidKey):  # no store can hold an answer under this file's name
+                self.own_fault(file, "write answer", fault)
+            elif fault is not None:
+                self.fail(file, f"write answer: {fault}", retryable=True)
             else:
                 answered.append(file)
         self.stage_done("answered", answered)
@@ -582,6 +681,18 @@ class _Booked:
     originals: dict[str, OriginalTerms]
     lines: list[dict[str, Any]]
     postings: list[dict[str, Any]]
+    outcome: tuple[StoredOutcome, Interchange | None, dict[int, tuple[dict, dict]], int]  # the file's, once committed
+
+
+class _RowRefused(Exception):
+    """The database refused a row of the batch's bulk inserts for what it holds (not an outage)."""
+
+
+def _collision(exc: IntegrityError) -> bool:
+    """A unique key of the ledger taken by another worker (PostgreSQL 23505, SQLite's UNIQUE constraint), as
+    opposed to a row the file itself makes invalid (a NOT NULL, CHECK or foreign key violation)."""
+    cause = exc.orig
+    return getattr(cause, "sqlstate", None) == "23505" or "UNIQUE constraint failed" in str(cause)
 
 
 class _PostedElsewhere(Exception):
@@ -646,6 +757,7 @@ def answer_again(runtime: Runtime, rows: Sequence[InboxRow]) -> tuple[int, tuple
     try:
         batch.restore(files)
         answered = batch.answer([f for f in files if not f.done and f.stored is not None and f.stored.answered])
+        batch.set_aside_faulty()
     except SQLAlchemyError as exc:
         raise database_fault(exc, runtime.settings.db_url) from exc
     return len(answered), batch.answer_keys, tuple(batch.failures)

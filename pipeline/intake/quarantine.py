@@ -1,7 +1,9 @@
-"""Files that are not inside a registered sender's folder: never processed, kept, and reported (interfaces.md).
+"""Files that are not inside a registered sender's folder, or whose name no answer can be written under: never
+processed, kept, and reported (interfaces.md). Files that failed for a reason of their own are set aside the
+same way (``set_aside``).
 
-Such a file (at the bucket root, nested deeper than ``<sender>/<file>``, or in the folder of a sender the
-registry does not know, A01) is copied byte for byte to the archive bucket under ``quarantine/`` (see
+Such a file (at the bucket root, nested deeper than ``<sender>/<file>``, in the folder of a sender the
+registry does not know, A01, or named against ``layout.file_name_problem``) is copied byte for byte to the archive bucket under ``quarantine/`` (see
 ``storage.layout``), its inbox row records the reason (state ``quarantined``), and it is removed from the
 inbound bucket. No answer is written: nobody is registered to receive it. Operations find it by the row's
 ``archive_key`` and ``reason``, and in the logs.
@@ -11,7 +13,9 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from collections.abc import Mapping
 from datetime import UTC, datetime
+from types import MappingProxyType
 from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session
@@ -31,51 +35,85 @@ log = logging.getLogger(__name__)
 IO_THREADS = 8
 
 
-def unregistered_reason(row: InboxRow, registry: Registry) -> str | None:
-    """Why a row must be quarantined, or None when it is in a registered sender's folder."""
-    if row.sender_id is None:
-        return f"{row.key!r} is not inside a sender folder (<sender>/<file>): never processed"
-    if row.sender_id not in registry.providers:
-        return f"A01: folder {row.sender_id!r} is not a registered service provider: {row.key!r} never processed"
+def quarantine_reason(row: InboxRow, registry: Registry) -> str | None:
+    """Why a row must be quarantined without being processed, or None: not directly inside a sender folder, a
+    folder that is no registered sender (A01), or a file name no answer can be written under
+    (``layout.file_name_problem``)."""
+    folder = row.sender_id
+    if folder is None:  # the key names no sender folder a registered sender could have
+        segments = row.key.split("/")
+        if len(segments) != 2 or not all(segments):
+            return f"{row.key!r} is not inside a sender folder (<sender>/<file>): never processed"
+        folder = segments[0]
+    if folder not in registry.providers:
+        return f"A01: folder {folder!r} is not a registered service provider: {row.key!r} never processed"
+    problem = layout.file_name_problem(row.file_name)
+    if problem is not None:
+        return f"{problem}: {row.key!r} never processed"
     return None
 
 
-def quarantine_rows(runtime: Runtime, rows: list[InboxRow], registry: Registry) -> int:
-    """Quarantine ``rows`` (each must have a reason); returns how many were quarantined."""
+def quarantine_rows(runtime: Runtime, rows: list[InboxRow], registry: Registry, *,
+                    real_keys: Mapping[str, str] = MappingProxyType({})) -> int:
+    """Quarantine ``rows`` (each must have a reason) and take them out of the inbound bucket; returns how many
+    were quarantined. ``real_keys``: the bucket's key of each row whose key the inbox holds otherwise
+    (``discover.stored_key``)."""
+    moved = _quarantine(runtime, [(row, None, quarantine_reason(row, registry) or "not in a registered "
+                                   "sender's folder", False) for row in rows], real_keys)
+    inbound = runtime.buckets.inbound
+    for row in moved:
+        try:
+            inbound.delete(real_keys.get(row.key, row.key))
+        except (StorageError, TransientError) as exc:
+            log.warning("quarantined file %s not removed from the inbound bucket: %s", row.key, exc)
+    return len(moved)
+
+
+def set_aside(runtime: Runtime, files: list[tuple[InboxRow, bytes | None, str, bool]]) -> list[InboxRow]:
+    """Quarantine files that failed for a reason of their own — our code failed on their content, the
+    database could not hold one of their values, their answer cannot be written — with that reason, so that no
+    later run tries them again and nothing else waits on them. ``files``: (row, its bytes when at hand, reason,
+    whether it is posted: a posted file keeps its outcome and postings). Returns the rows set aside; the caller
+    removes them from the inbound bucket."""
+    return _quarantine(runtime, files)
+
+
+def _quarantine(runtime: Runtime, items: list[tuple[InboxRow, bytes | None, str, bool]],
+                real_keys: Mapping[str, str] = MappingProxyType({})) -> list[InboxRow]:
+    """Copy each file to ``quarantine/…`` in the archive bucket and mark its row quarantined with the reason;
+    the rows that this call quarantined (a fault of the copy is recorded on the row, retryable when it is)."""
     inbound, archive = runtime.buckets.inbound, runtime.buckets.archive
 
-    def move(row: InboxRow) -> tuple[str, str]:
-        if row.bucket != inbound.url:
-            raise StorageError(f"{row.bucket} is not the inbound bucket")
-        data = inbound.read(row.key)
-        if len(row.etag) == 32 and hashlib.md5(data, usedforsecurity=False).hexdigest() != row.etag:
-            raise StorageError(f"{row.key} changed since it was listed; the new content is a new inbox entry")
+    def move(item: tuple[InboxRow, bytes | None, str, bool]) -> tuple[str, str]:
+        row, data, _, _ = item
+        if data is None:
+            if row.archive_key is not None:
+                data = archive.read(row.archive_key)
+            elif row.bucket != inbound.url:
+                raise StorageError(f"{row.bucket} is not the inbound bucket")
+            else:
+                data = inbound.read(real_keys.get(row.key, row.key))
+                if len(row.etag) == 32 and hashlib.md5(data, usedforsecurity=False).hexdigest() != row.etag:
+                    raise StorageError(f"{row.key} changed since it was listed; the new content is a new inbox entry")
         sha256 = hashlib.sha256(data).hexdigest()
         key = layout.quarantine_key(row.business_date, sha256)
         if not archive.exists(key):
             archive.write(key, data)
         return sha256, key
 
-    results = each_file(move, rows, threads=IO_THREADS)
-    count = 0
+    results = each_file(move, items, threads=IO_THREADS)
     moved: list[InboxRow] = []
     with Session(runtime.engine) as session, session.begin():
         now = datetime.now(UTC)
-        for row, (result, fault) in zip(rows, results, strict=True):
+        for (row, _, reason, posted), (result, fault) in zip(items, results, strict=True):
             if fault is not None:
                 retryable = isinstance(fault, TransientError | OSError) and not isinstance(fault, ObjectNotFound)
                 inbox.record_failure(session, row.id, f"quarantine: {fault}", retryable=retryable, now=now)
                 continue
             sha256, key = result  # type: ignore[misc]
-            reason = unregistered_reason(row, registry) or "not in a registered sender's folder"
-            if not inbox.record_quarantined(session, row.id, sha256=sha256, archive_key=key, reason=reason, now=now):
+            if not inbox.record_quarantined(session, row.id, sha256=sha256, archive_key=key, reason=reason, now=now,
+                                            posted=posted):
                 continue  # another intake running at once quarantined it and counts it
             log.warning("quarantined %s as %s: %s", row.key, key, reason)
             moved.append(row)
-            count += 1
-    for row in moved:
-        try:
-            inbound.delete(row.key)
-        except (StorageError, TransientError) as exc:
-            log.warning("quarantined file %s not removed from the inbound bucket: %s", row.key, exc)
-    return count
+    return moved

@@ -13,7 +13,8 @@ Semantics (our reading of interfaces.md "re-processes archived files … without
   from an older backup) are entered and processed too: sender = the sender the file names (it must be
   registered; with ``sender`` only that sender's files), answers under ``<sender>/responses/<sha256>.contrl.edi``
   (etc.): the original name is lost.
-  Quarantined files are never replayed.
+  Quarantined files are never replayed, except a posted file quarantined because its answers could not be
+  produced: ``reanswer`` writes them (once the defect is fixed).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ import hashlib
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
@@ -90,8 +91,11 @@ def replay(
 
 
 def _selected_rows(session: Session, day: date | None, sender: str | None, sha256: str | None) -> list[inbox.InboxRow]:
+    # A quarantined file is never replayed, unless it was posted and quarantined because its answers could not
+    # be produced: --reanswer writes them once the defect is fixed.
     query = select(InboxEntry.id).where(
-        InboxEntry.archive_key.is_not(None), InboxEntry.state != InboxState.QUARANTINED
+        InboxEntry.archive_key.is_not(None),
+        or_(InboxEntry.state != InboxState.QUARANTINED, InboxEntry.outcome.is_not(None)),
     )
     if day is not None:
         query = query.where(InboxEntry.business_date == day)

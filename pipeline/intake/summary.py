@@ -17,13 +17,20 @@ from pipeline.money import format_cents
 
 @dataclass(frozen=True, slots=True)
 class FileFailure:
-    """A file the run could not finish: it stays in the inbox (state ``failed``) and is retried by a later run
-    while ``retryable``."""
+    """A file the run could not answer. ``quarantined``: for a reason of its own (our code failed on its
+    content or its name, or the database could not hold one of its values), it was set aside for good under
+    ``quarantine/`` with ``error`` as its reason. Otherwise it stays in the inbox (state ``failed``) and is
+    retried by a later run while ``retryable`` (an outage)."""
 
     inbox_id: int
     key: str
     error: str
     retryable: bool
+    quarantined: bool = False
+
+    @property
+    def state(self) -> str:
+        return "quarantined" if self.quarantined else "retried" if self.retryable else "failed"
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +66,11 @@ class IntakeSummary:
             "posted_total": self.posted_total,
             "seconds": round(self.seconds, 3),
         }
+
+    def not_answered(self) -> list[dict[str, str]]:
+        """Files this run could not answer, with what became of them and why (``carm intake --json`` adds it
+        as ``not_answered`` when there is any)."""
+        return [{"file": f.key, "state": f.state, "reason": f.error} for f in self.failures]
 
     def counts(self) -> dict[str, Any]:
         """Everything, as plain data: the run log's ``counts``."""

@@ -22,7 +22,8 @@ def to_xcom(summary: IntakeSummary) -> dict[str, Any]:
     return {
         **summary.counts(),
         "failures": [
-            {"inbox_id": f.inbox_id, "key": f.key, "error": f.error, "retryable": f.retryable}
+            {"inbox_id": f.inbox_id, "key": f.key, "error": f.error, "retryable": f.retryable,
+             "quarantined": f.quarantined}
             for f in summary.failures
         ],
     }
@@ -42,7 +43,8 @@ def from_xcom(data: Mapping[str, Any]) -> IntakeSummary:
         seconds=float(data.get("seconds", 0.0)),
         rejected_by_code=MappingProxyType({str(k): int(v) for k, v in (data.get("rejected_by_code") or {}).items()}),
         failures=tuple(
-            FileFailure(int(f["inbox_id"]), str(f["key"]), str(f["error"]), bool(f["retryable"]))
+            FileFailure(int(f["inbox_id"]), str(f["key"]), str(f["error"]), bool(f["retryable"]),
+                        bool(f.get("quarantined", False)))
             for f in data.get("failures", ())
         ),
     )

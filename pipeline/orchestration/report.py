@@ -40,7 +40,8 @@ def intake_lines(summary: Mapping[str, Any], title: str) -> list[str]:
                      "(same name and content): not processed again")
     for failure in summary.get("failures", ()):
         again = "retried" if failure.get("retryable") else "NOT retried (needs operations)"
-        lines.append(f"{title}: inbox {failure.get('inbox_id')} {failure.get('key')} failed, {again}: "
+        what = "quarantined (its own fault, not retried)" if failure.get("quarantined") else f"failed, {again}"
+        lines.append(f"{title}: inbox {failure.get('inbox_id')} {failure.get('key')} {what}: "
                      f"{failure.get('error')}")
     return lines
 

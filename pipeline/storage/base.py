@@ -48,15 +48,17 @@ class Store(Protocol):
     def url_for(self, key: str) -> str: ...
 
 
-def check_key(key: str) -> str:
+def check_key(key: str, *, backslash: bool = False) -> str:
     """Return ``key`` if every store can hold it unambiguously, else raise ``InvalidKey``.
 
     Rejected: empty keys, a leading or doubled ``/``, ``.`` and ``..`` segments (they would escape a local root
     or mean different objects on the two backends), backslashes (a separator on some file systems) and NUL.
+    ``backslash``: accept backslashes, for reading and removing what a sender dropped (a plain character in a
+    POSIX file name or an S3 key), never for writing.
     """
     if not isinstance(key, str) or not key:
         raise InvalidKey(f"invalid key {key!r}: empty")
-    if "\\" in key or "\x00" in key:
+    if ("\\" in key and not backslash) or "\x00" in key:
         raise InvalidKey(f"invalid key {key!r}: backslash or NUL")
     segments = key.split("/")
     if any(segment in ("", ".", "..") for segment in segments):

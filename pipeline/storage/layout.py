@@ -23,6 +23,7 @@ never picks it up, and the date folders let operations purge old quarantine by p
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import date
 
@@ -78,6 +79,48 @@ def _day(on: date) -> str:
 
 
 # --- inbound ---------------------------------------------------------------------------------------------------
+
+#: Longest inbound file name, in UTF-8 bytes. Local file systems hold 255 bytes per name (NAME_MAX); an answer
+#: adds at most 13 (``.response.xml``) and the local store's temporary file of a write in progress 18 more
+#: (``.<name>.<8 random>.partial``): 255 - 13 - 18 = 224; 200 leaves room for a suffix yet to come. S3 keys
+#: (1,024 bytes) then hold ``<sender>/responses/<name><suffix>`` with room to spare.
+MAX_FILE_NAME_BYTES = 200
+#: Characters no file name may hold: controls (Cc: NUL, TAB, DEL, C1 …), invisible formatting (Cf: the
+#: right-to-left override that makes ``x\u202eide.exe`` read as ``xexe.edi``), line and paragraph separators,
+#: surrogates (bytes that are not UTF-8, as Python reads them from a local file system), private use and
+#: unassigned code points.
+_FORBIDDEN_CATEGORIES = frozenset({"Cc", "Cf", "Zl", "Zp", "Cs", "Co", "Cn"})
+
+
+def file_name_problem(name: str) -> str | None:
+    """Why an inbound file name cannot be taken (the file is quarantined with this reason), or None.
+
+    The answers are written under the file's name (``response_keys``) on local folders and on S3, and people
+    and tools read it in listings and logs: the name must fit beside the answer suffixes, be valid UTF-8 text
+    without controls or invisible characters, hold no backslash (a separator on some systems), and neither
+    start with '.' (a hidden file, and the mark of partial writes) or '-' (an option to command-line tools) nor
+    begin or end with whitespace."""
+    if not name:
+        return "the file name is empty"
+    if "\ufffd" in name or any("\ud800" <= c <= "\udfff" for c in name):
+        return "the file name is not valid UTF-8"
+    size = len(name.encode("utf-8"))
+    if size > MAX_FILE_NAME_BYTES:
+        return (f"the file name is {size} bytes long (UTF-8); at most {MAX_FILE_NAME_BYTES}, so that the answers "
+                "written under it fit every store")
+    odd = next((c for c in name if unicodedata.category(c) in _FORBIDDEN_CATEGORIES), None)
+    if odd is not None:
+        return f"the file name holds the control or invisible character U+{ord(odd):04X}"
+    if "\\" in name:
+        return "the file name holds a backslash (a folder separator on some systems)"
+    if name.startswith("."):
+        return "the file name starts with '.' (a hidden file)"
+    if name.startswith("-"):
+        return "the file name starts with '-' (command-line tools would read it as an option)"
+    if name != name.strip():
+        return "the file name begins or ends with whitespace" + (" (it is only whitespace)" if not name.strip() else "")
+    return None
+
 
 def parse_inbound_key(key: str) -> InboundFile | None:
     """Sender and file name of an inbound key, or None when the key is not directly inside a sender folder

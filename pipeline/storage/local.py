@@ -1,9 +1,12 @@
 """A bucket that is a plain local folder (``file://`` URLs): the default, for one machine and for tests.
 
-Writes go to a hidden temporary file in the destination folder, are flushed to disk, and are then renamed over
-the destination with ``os.replace`` (atomic on POSIX within one file system), so a reader never sees a partly
-written object. Names whose first character is ``.`` are reserved for those in-progress files (the convention
-of rsync and most upload tools): ``list`` skips them and this store refuses to write them.
+Writes go to a hidden temporary file in the destination folder (``.<name>.<8 random characters>.partial``), are
+flushed to disk, and are then renamed over the destination with ``os.replace`` (atomic on POSIX within one file
+system), so a reader never sees a partly written object. ``list`` skips writes in progress: those temporary
+files, and hidden files (a name or folder starting with ``.``) changed less than ``HIDDEN_UPLOAD_GRACE`` ago —
+upload tools (rsync, sftp clients) write under such a name and rename the file when it is complete. Every other
+file is listed, hidden ones included, so that nothing a sender drops is silently ignored (intake quarantines
+hidden files by their name). This store refuses to write names starting with ``.``.
 """
 
 from __future__ import annotations
@@ -11,10 +14,11 @@ from __future__ import annotations
 import errno
 import hashlib
 import os
+import re
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from pipeline.errors import TransientError
@@ -39,6 +43,12 @@ def _hidden(relative: str) -> bool:
     return any(segment.startswith(".") for segment in relative.split("/"))
 
 
+#: A hidden file younger than this may be another tool's upload in progress: not listed yet.
+HIDDEN_UPLOAD_GRACE = timedelta(minutes=30)
+#: The temporary file of a write in progress (``tempfile.mkstemp`` draws its 8 characters from [a-z0-9_]).
+_PARTIAL = re.compile(r"\..+\.[a-z0-9_]{8}\.partial", re.DOTALL)
+
+
 class LocalStore:
     def __init__(self, root: Path) -> None:
         self._root = Path(os.path.abspath(root))
@@ -57,8 +67,10 @@ class LocalStore:
     def url_for(self, key: str) -> str:
         return self._path(key).as_uri()
 
-    def _path(self, key: str) -> Path:
-        return self._root.joinpath(*check_key(key).split("/"))
+    def _path(self, key: str, *, written: bool = False) -> Path:
+        # A backslash is a plain character of a POSIX file name: what a sender dropped under such a name can be
+        # read, quarantined and removed; nothing is written under one.
+        return self._root.joinpath(*check_key(key, backslash=not written).split("/"))
 
     @contextmanager
     def _faults(self, key: str) -> Iterator[None]:
@@ -89,11 +101,10 @@ class LocalStore:
             if not base.is_dir():
                 return
             keys = []
-            for directory, subdirs, files in os.walk(base, onerror=_raise_unless_vanished):
-                subdirs[:] = [name for name in subdirs if not name.startswith(".")]
+            for directory, _, files in os.walk(base, onerror=_raise_unless_vanished):
                 relative_dir = Path(directory).relative_to(self._root).as_posix()
                 for name in files:
-                    if name.startswith("."):
+                    if _PARTIAL.fullmatch(name):
                         continue
                     key = name if relative_dir == "." else f"{relative_dir}/{name}"
                     if key.startswith(prefix):
@@ -104,10 +115,13 @@ class LocalStore:
             try:
                 with self._faults(key):
                     stat = path.stat()
+                    modified = datetime.fromtimestamp(stat.st_mtime, UTC)
+                    if _hidden(key) and datetime.now(UTC) - modified < HIDDEN_UPLOAD_GRACE:
+                        continue
                     etag = _md5(path)
             except ObjectNotFound:
                 continue  # deleted between the walk and now: it is simply no longer there
-            yield ObjectInfo(key, stat.st_size, etag, datetime.fromtimestamp(stat.st_mtime, UTC))
+            yield ObjectInfo(key, stat.st_size, etag, modified)
 
     def read(self, key: str) -> bytes:
         path = self._path(key)
@@ -125,7 +139,7 @@ class LocalStore:
             path.unlink()
 
     def write(self, key: str, data: bytes) -> ObjectInfo:
-        path = self._path(key)
+        path = self._path(key, written=True)
         if _hidden(key):
             raise InvalidKey(f"invalid key {key!r}: names starting with '.' are reserved for partial writes")
         data = check_data(data)
