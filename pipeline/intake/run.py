@@ -5,12 +5,17 @@ in order by one worker process (its own runtime: engine, buckets, reference data
 sender — a provider sends an original before its change, and B04/B05 judge a file as if the ones before it
 were posted — while files of different senders have no order between them (the listing order of the bucket is
 an accident). Workers that collide on the ledger's unique keys are sorted out as two concurrent ``process_batch``
-calls are (``process``). Small runs, runs with a stage hook, and ``workers=1`` stay in this process.
+calls are (``process``). Small runs, runs with a stage hook, and ``workers=1`` stay in this process. Workers
+die with the process that started them (``worker_pool``).
 """
 
 from __future__ import annotations
 
+import ctypes
 import os
+import signal
+import sys
+import threading
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -63,7 +68,7 @@ def run_intake(
             if progress is not None:
                 progress(done, total)
     else:
-        with ProcessPoolExecutor(max_workers=count, mp_context=_process_context()) as pool:
+        with worker_pool(count) as pool:
             futures = {pool.submit(process_in_worker, runtime.settings, group, moment): len(group) for group in groups}
             for future in as_completed(futures):
                 summary = summary.merge(future.result())
@@ -73,6 +78,40 @@ def run_intake(
     summary = summary.timed(time.perf_counter() - clock)
     record_run(runtime, "intake", moment, started, summary)
     return summary
+
+
+def worker_pool(count: int) -> ProcessPoolExecutor:
+    """``count`` worker processes that die with this process, even when it is killed (SIGKILL, the OOM killer,
+    a node going away) and cannot tell them to stop: a worker left behind would go on posting with nobody to
+    collect its result, and hold its database connection and sender leases."""
+    return ProcessPoolExecutor(max_workers=count, mp_context=_process_context(), initializer=die_with_parent,
+                               initargs=(os.getpid(),))
+
+
+def die_with_parent(parent: int) -> None:
+    """Worker initializer: on Linux, ask the kernel to SIGKILL this process when its parent dies
+    (``prctl(PR_SET_PDEATHSIG)``); everywhere, a daemon thread that exits the process once it has been
+    re-parented (the parent is gone), for systems without that call."""
+    if sys.platform.startswith("linux"):
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        except (OSError, AttributeError):  # no prctl in this C library: the thread below still watches
+            pass
+    if os.getppid() != parent:  # the parent died before the request above took effect
+        os._exit(1)
+    threading.Thread(target=_exit_when_orphaned, args=(parent,), name="carm-parent-watch", daemon=True).start()
+
+
+_PR_SET_PDEATHSIG = 1  # linux/prctl.h
+#: How often the fallback watch looks at the parent (seconds).
+PARENT_POLL = 1.0
+
+
+def _exit_when_orphaned(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(PARENT_POLL)
+    os._exit(1)
 
 
 def _process_context():  # noqa: ANN202 - a multiprocessing context
