@@ -18,9 +18,9 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-import typer
 from typer.testing import CliRunner
 
+from pipeline.cli import build_app
 from pipeline.config import Settings, shipped_reference_dir
 from pipeline.errors import ConfigurationError, TransientError
 from pipeline.orchestration.fx_task import (
@@ -131,12 +131,8 @@ def closed_port() -> int:
 
 
 def carm(args: list[str], env: dict[str, str]):  # noqa: ANN201
-    from pipeline.commands import refdata_fx
-
-    app, refdata_app = typer.Typer(), typer.Typer()
-    refdata_fx.register(refdata_app)
-    app.add_typer(refdata_app, name="refdata")
-    return CliRunner().invoke(app, ["refdata", *args], env={"CARM_DEBUG": "", **env})
+    """``carm refdata …`` as a user runs it."""
+    return CliRunner().invoke(build_app(), ["refdata", *args], env={"CARM_DEBUG": "", "CARM_AS_OF": "", **env})
 
 
 def usd(folder: Path, on: str) -> Decimal | None:
@@ -296,3 +292,14 @@ def test_the_valet_url_is_configurable_and_checked() -> None:
     assert Settings.from_env({"CARM_VALET_URL": "http://127.0.0.1:8080/valet"}).valet_url.endswith(":8080/valet")
     with pytest.raises(ConfigurationError, match="CARM_VALET_URL='ftp://mirror/valet'"):
         Settings.from_env({"CARM_VALET_URL": "ftp://mirror/valet"})
+
+
+def test_the_default_end_is_the_business_date(valet, refdata: Path) -> None:
+    state, url = valet
+    env = {"CARM_REFDATA_DIR": str(refdata), "CARM_VALET_URL": url, "CARM_AS_OF": "2025-07-04T18:00"}
+    result = carm(["fetch-fx"], env)
+    assert result.exit_code == 0, result.output
+    assert state.requests == ["/valet/observations/group/FX_RATES_DAILY/json?start_date=2025-07-01"
+                              "&end_date=2025-07-04"]
+    assert "added 3 day(s)" in result.output  # 07-02, 07-03, 07-04 (07-01 is Canada Day)
+    assert carm(["fetch-fx", "--start", "2025-07-05", "--end", "2025-07-04"], env).exit_code == 2

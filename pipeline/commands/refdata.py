@@ -15,6 +15,7 @@ from typing import Annotated
 
 import typer
 
+from pipeline.commands import refdata_fx
 from pipeline.commands.common import JsonOption, date_option, print_json, run, stdout
 from pipeline.errors import TerminalError
 
@@ -142,3 +143,6 @@ def _print_show(document: dict) -> None:
                       f"{excise['description']}{' [example]' if excise['example'] else ''}", markup=False)
     if not (document["surtaxes"] or document["sima"] or document["excise"]):
         console.print("  no surtax, SIMA measure or excise code covers these goods on that day", markup=False)
+
+
+refdata_fx.register(app)  # fetch-fx: the Bank of Canada rates (pipeline/commands/refdata_fx.py)
