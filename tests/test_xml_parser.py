@@ -345,6 +345,20 @@ def test_every_schema_error_is_reported_with_its_own_place():
     assert f"{D1}/GoodsShipment/GovernmentAgencyGoodsItem[1]/DutyTaxFee[1]/TypeCode" in fee.message
 
 
+def test_faults_reported_at_an_end_tag_or_on_an_attribute_name_their_own_element():
+    text = example_text().replace("<Name>Acme Imports Ltd</Name>", "")
+    text = text.replace("<TariffTreatmentCode>2</TariffTreatmentCode>", "")
+    text = text.replace("<ID>US</ID>", '<ID a="1">US</ID>')
+    importer, country, measure = parse_xml(text.encode()).findings
+    assert "Missing child" in importer.message and f"(at {D1}/Importer)" in importer.message
+    assert importer.location == f"line {line_of(text, '<Importer>')}, column 5"
+    assert "attribute 'a'" in country.message and f"(at {D1}/GoodsShipment/ExportCountry/ID)" in country.message
+    assert country.location == f"line {line_of(text, '<ID a=')}, column {column_of(text, '<ID a=')}"
+    item = f"{D1}/GoodsShipment/GovernmentAgencyGoodsItem[1]"
+    assert "TariffTreatmentCode" in measure.message and f"(at {item}/GoodsMeasure)" in measure.message
+    assert measure.location == f"line {line_of(text, '<GoodsMeasure>')}, column 9"
+
+
 def test_fixed_header_values_are_enforced():
     text = example_text().replace("<FunctionalDefinition>CAD-IN<", "<FunctionalDefinition>CAD-OUT<")
     finding = only_finding(text.encode())

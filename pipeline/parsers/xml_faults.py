@@ -65,6 +65,7 @@ _ATTRIBUTES = re.compile(_ATTRIBUTE)
 _ATTRIBUTE_LIST = re.compile(rb"%s*+" % _ATTRIBUTE)
 # Markup that may hold a '<' that starts no element, and the '<' of a start tag.
 _MARKUP = re.compile(rb"<!--.*?-->|<!\[CDATA\[.*?]]>|<\?.*?\?>|<(?=[^/!?])", re.DOTALL)
+_NAMED_ELEMENT = re.compile(r"Element '([^']*)'")
 _LONG_QUOTE = re.compile(rf"'([^']{{{_QUOTED_MAX}}})[^']{{20,}}+'?")  # libxml2 may cut the value, and its quote
 
 
@@ -257,8 +258,10 @@ _Step = tuple[str, int, int]
 class _FaultNamer:
     """A parser target that names the element of each fault libxml2 reports while it streams.
 
-    libxml2 reports a fault while it handles a parsing event, after the target has seen that event, so the faults
-    that appear when the target is called about one event belong to the element of the event before.
+    libxml2 reports a fault while it handles a parsing event, after the target has seen that event. The log is
+    looked at only when an element ends (looking costs more than the rest of the pass): its new faults belong to
+    the element that ended before, or to one started since, told apart by the element name each message starts
+    with, in order.
     """
 
     parser: etree.XMLParser
@@ -268,7 +271,8 @@ class _FaultNamer:
         self.open: list[_Step] = []
         self.children: list[dict[str, int]] = [{}]
         self.ordinal = 0
-        self.closed: _Step | None = None  # the element of the last event, when that event closed it
+        self.closed: _Step | None = None  # the element that ended last
+        self.fresh = 0  # elements started since then
         self.reported = 0  # entries of the parser's error log already looked at
         self.faults: list[tuple[str, tuple[_Step, ...]]] = []  # message, element
         self.unlisted: tuple[str, tuple[_Step, ...]] | None = None
@@ -276,8 +280,6 @@ class _FaultNamer:
         self.prefixes: dict[str, str] = {}
 
     def start(self, element_tag: str, _attrib: object, nsmap: Mapping[str | None, str]) -> None:
-        if len(self.parser.error_log) != self.reported:
-            self._collect()
         if nsmap:
             self.prefixes.update((uri, prefix) for prefix, uri in nsmap.items() if prefix)
         siblings = self.children[-1]
@@ -285,7 +287,7 @@ class _FaultNamer:
         self.ordinal += 1
         self.open.append((element_tag, position, self.ordinal))
         self.children.append({})
-        self.closed = None
+        self.fresh += 1
         if element_tag.startswith(_XINCLUDE_START) and len(self.xincludes) <= self.limit:
             if etree.QName(element_tag).namespace in _XINCLUDE_NAMESPACES:
                 self.xincludes.append(tuple(self.open))
@@ -295,21 +297,32 @@ class _FaultNamer:
             self._collect()
         self.closed = self.open.pop()
         self.children.pop()
+        self.fresh = 0
 
     def close(self) -> None:
         self._collect()
 
+    def _candidates(self) -> list[tuple[_Step, ...]]:
+        """The elements of the events since the log was last looked at, in order."""
+        depth = len(self.open)
+        candidates = [(*self.open[: depth - self.fresh], self.closed)] if self.closed else []
+        candidates.extend(tuple(self.open[:level]) for level in range(depth - self.fresh + 1, depth + 1))
+        return candidates
+
     def _collect(self) -> None:
-        """Name the element of the faults logged since the last event: the element of that event."""
         log = list(self.parser.error_log)
-        element = (*self.open, self.closed) if self.closed else tuple(self.open)
+        candidates = self._candidates() or [tuple(self.open)]
+        at = 0
         for entry in log[self.reported :]:
             if entry.level < etree.ErrorLevels.ERROR:
                 continue
+            named = _NAMED_ELEMENT.match(entry.message)
+            if named:
+                at = next((k for k in range(at, len(candidates)) if candidates[k][-1][0] == named[1]), at)
             if len(self.faults) < self.limit:
-                self.faults.append((entry.message, element))
+                self.faults.append((entry.message, candidates[at]))
             else:
-                self.unlisted = (entry.message, element)
+                self.unlisted = (entry.message, candidates[at])
                 raise _Stop
         self.reported = len(log)
 
