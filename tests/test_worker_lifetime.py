@@ -16,10 +16,14 @@ import pytest
 pytestmark = pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads process states from /proc")
 
 #: A parent that starts intake's worker pool, has each worker note its pid and then wait (as a worker busy with
-#: a large batch does), and waits itself.
+#: a large batch does), and waits itself. With "watch-thread", the workers run as on a system without prctl.
 PARENT = textwrap.dedent("""
-    import os, sys, time
+    import os, sys, time, types
+    from pipeline.intake import run
     from pipeline.intake.run import worker_pool
+
+    if sys.argv[2] == "watch-thread":
+        run.sys = types.SimpleNamespace(platform="darwin")
 
     def busy(notes):
         with open(notes, "a") as handle:
@@ -52,12 +56,13 @@ def wait_until(condition, seconds: float) -> bool:  # noqa: ANN001
     return condition()
 
 
-def test_workers_exit_when_their_parent_is_killed(tmp_path: Path) -> None:
+@pytest.mark.parametrize("how", ["prctl", "watch-thread"])
+def test_workers_exit_when_their_parent_is_killed(how: str, tmp_path: Path) -> None:
     script, notes = tmp_path / "parent.py", tmp_path / "workers.txt"
     script.write_text(PARENT)
     notes.touch()
     root = Path(__file__).resolve().parents[1]
-    parent = subprocess.Popen([sys.executable, str(script), str(notes)], cwd=root,
+    parent = subprocess.Popen([sys.executable, str(script), str(notes), how], cwd=root,
                               env={**os.environ, "PYTHONPATH": str(root)})
     workers: list[int] = []
     try:
