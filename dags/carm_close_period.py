@@ -39,7 +39,7 @@ def carm_close_period():
         from pipeline.billing import close_period as close
         from pipeline.orchestration.dates import checked_as_of, checked_period, period_to_close, run_moment
         from pipeline.orchestration.faults import task_faults
-        from pipeline.orchestration.report import close_lines
+        from pipeline.orchestration.report import close_lines, close_outputs
         from pipeline.runtime import open_runtime
 
         log = logging.getLogger("carm.dags")
@@ -51,8 +51,9 @@ def carm_close_period():
             log.info("closing period %s as of %s (Eastern)", period, as_of)
             # PDFs in this process: a "spawn" worker would re-run the task runner's __main__ (Airflow), which
             # refuses to start in a task, where the metadata database URL is withheld.
-            result = close(open_runtime(), period, as_of=as_of, pdf_workers=1).as_json()
-        for line in close_lines(result):
+            summary = close(open_runtime(), period, as_of=as_of, pdf_workers=1)
+            result = summary.as_json()
+        for line in close_lines(result, close_outputs(summary)):
             log.info("%s", line)
         return result
 

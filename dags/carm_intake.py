@@ -66,7 +66,7 @@ def carm_intake():
         from pipeline.orchestration.dates import checked_as_of
         from pipeline.orchestration.defaults import intake_batch_size
         from pipeline.orchestration.faults import task_faults
-        from pipeline.orchestration.report import discovery_line
+        from pipeline.orchestration.report import as_of_label, discovery_line
         from pipeline.runtime import open_runtime
 
         log = logging.getLogger("carm.dags")
@@ -78,7 +78,8 @@ def carm_intake():
             found = discover(runtime, as_of=as_of)
             batches = plan_batches(sender_groups(runtime, found.pending), size)
         log.info("%s", discovery_line(runtime.settings.inbound_url, found.new, found.quarantined,
-                                      len(found.pending), len(batches), size, as_of))
+                                      len(found.pending), len(batches), size,
+                                      as_of_label(as_of, runtime.settings.as_of)))
         context["ti"].xcom_push(key=QUARANTINED, value=found.quarantined)
         return batches
 

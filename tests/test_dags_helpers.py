@@ -179,14 +179,55 @@ def test_every_dag_gets_its_own_default_args() -> None:
 def test_intake_lines_say_files_outcomes_codes_and_amounts() -> None:
     summary = {"files": 12, "interchanges": 11, "quarantined": 1,
                "declarations": {"accepted": 40, "rejected": 5, "duplicate": 1},
-               "rejected_by_code": {"S08": 1, "B10": 4}, "posted_total": "12345.67"}
+               "rejected_by_code": {"S08": 1, "B10": 4}, "posted_total": "12345.67",
+               "rejected_files": [{"key": "SP1/a.edi", "codes": {"S08": 1}, "rejected": 0, "declarations": 0},
+                                  {"key": "SP2/b.xml", "codes": {"B10": 4}, "rejected": 4, "declarations": 9}]}
     assert intake_lines(summary, "run") == [
         "run: 12 files, 11 interchanges, 1 quarantined",
         "run: declarations accepted 40, rejected 5, duplicate 1",
         "run: rejections by code: B10 ×4, S08 ×1",
-        "run: posted 12345.67 CAD",
+        "run: posted 12,345.67 CAD",
+        "run: SP1/a.edi: rejected as a whole: S08 ×1",
+        "run: SP2/b.xml: 4 of 9 declarations rejected: B10 ×4",
     ]
     assert by_code({}) == "none"
+
+
+def test_a_summary_names_at_most_fifty_rejected_files_and_counts_the_rest() -> None:
+    rejected = [{"key": f"SP1/{n}.edi", "codes": {"B10": 1}, "rejected": 1, "declarations": 2} for n in range(53)]
+    lines = intake_lines({"rejected_files": rejected}, "run")
+    assert lines[4] == "run: SP1/0.edi: 1 of 2 declarations rejected: B10 ×1"
+    assert len(lines) == 4 + 50 + 1
+    assert lines[-1] == "run: … and 3 more files with rejections (each batch's log names its own)"
+
+
+def test_rejected_files_come_out_of_intake_by_name_and_through_xcom(sqlite_template: Path, tmp_path: Path) -> None:
+    """A real batch: each file with errors is named with its own codes, after the trip through XCom."""
+    import shutil
+
+    from pipeline.intake import discover, process_batch
+    from pipeline.orchestration.intake_results import combine, to_xcom
+    from tests.model_samples import SENDER
+    from tests.test_intake_support import cad, drop, edifact, make_runtime
+
+    shutil.copyfile(sqlite_template, tmp_path / "carm.db")
+    runtime = make_runtime(tmp_path, f"sqlite:///{tmp_path / 'carm.db'}")
+    try:
+        drop(runtime, f"{SENDER}/good.edi", edifact(cad()))
+        drop(runtime, f"{SENDER}/half.edi", edifact(cad(), cad(number="12345"), reference="ICR000018"))
+        drop(runtime, f"{SENDER}/noise.edi", b"this is not EDIFACT")
+        as_of = "2025-05-06T10:00"
+        summary = process_batch(runtime, discover(runtime, as_of=as_of).pending, as_of=as_of)
+    finally:
+        runtime.engine.dispose()
+    pushed = json.loads(json.dumps(to_xcom(summary)))  # as XCom stores it
+    lines = intake_lines(to_xcom(combine([pushed])), "run")
+    named = sorted(line for line in lines if line.startswith(f"run: {SENDER}/"))
+    assert len(named) == 2, lines
+    assert named[0].startswith(f"run: {SENDER}/half.edi: 1 of 2 declarations rejected: "), named
+    assert named[1].startswith(f"run: {SENDER}/noise.edi: rejected as a whole: S"), named
+    assert sum(int(part.rsplit("×", 1)[1]) for line in named for part in line.split(": ", 3)[3].split(", ")) == \
+        sum(summary.rejected_by_code.values())
 
 
 def test_failed_batches_are_reported_only_when_there_are_some() -> None:
@@ -207,6 +248,8 @@ def test_notice_lines_name_every_notice_written() -> None:
         "daily notices for 2025-06-02: 1 importer notified, 3 postings",
         "daily notice importers/123456782RM0001/daily-notices/2025-06-02.xml: 3 postings, total 154.10 CAD",
     ]
+    result["importers"][0]["total"] = "-1234567.80"
+    assert notices_lines(result)[1].endswith("total -1,234,567.80 CAD")
 
 
 def test_batch_summaries_survive_xcom_and_add_up_with_the_quarantined_files() -> None:
@@ -252,28 +295,58 @@ def test_payments_and_discovery_lines_read_as_sentences() -> None:
     from pipeline.orchestration.report import discovery_line, payments_lines
 
     result = {"files": [{"file": "payments/2025-06-05.csv", "rows": 1, "loaded": 1, "already_loaded": 0,
-                         "rejected": 0, "amount": "100.00", "applied": "60.00", "credit": "40.00",
+                         "rejected": 0, "amount": "10000.00", "applied": "6000.00", "credit": "4000.00",
                          "problems": []}], "skipped": [], "loaded": 1, "problems": 0}
     assert payments_lines(result) == [
         "payments: 1 new file, 1 payment loaded, 0 problems; 0 files skipped (loaded before, or not *.csv)",
-        "payments file payments/2025-06-05.csv: 1 row, 1 loaded for 100.00 CAD (applied 60.00, credit 40.00), "
-        "0 already loaded, 0 rejected",
+        "payments file payments/2025-06-05.csv: 1 row, 1 loaded for 10,000.00 CAD (applied 6,000.00, credit "
+        "4,000.00), 0 already loaded, 0 rejected",
     ]
-    assert discovery_line("s3://in", 7, 1, 6, 1, 50, None) == (
+    assert discovery_line("s3://in", 7, 1, 6, 1, 50, "now") == (
         "inbound s3://in: 7 new files listed, 1 quarantined (outside a registered sender's folder), 6 files pending "
         "in 1 batch of at most 50 (as of now)")
 
 
-def test_close_lines_give_the_period_its_statements_and_its_checks() -> None:
-    from pipeline.orchestration.report import close_lines
+def test_the_as_of_in_the_logs_is_the_one_the_run_acts_at() -> None:
+    from pipeline.orchestration.report import as_of_label
 
+    configured = datetime(2025, 6, 17, 17, 0)  # CARM_AS_OF
+    assert as_of_label(None, configured) == "2025-06-17T17:00 (CARM_AS_OF)"
+    assert as_of_label("2025-06-03T09:30", configured) == "2025-06-03T09:30 (run configuration)"
+    assert as_of_label(None, None) == "now"
+
+
+def test_close_lines_give_the_period_its_totals_its_checks_and_where_its_outputs_are() -> None:
+    from pipeline.orchestration.report import close_lines, close_outputs
+
+    charges = {"customs_duty": "1000.00", "gst": "250.50"}
     result = {"period": "2025-06", "start": "2025-05-18", "end": "2025-06-17", "statement_date": "2025-06-25",
-              "due_date": "2025-07-02", "statements": [{"importer": "123456782RM0001"}],
-              "security_review": [], "reconciliation": {"differences": [{"importer": "x"}, {"importer": "y"}]}}
-    assert close_lines(result) == [
-        "period 2025-06 (2025-05-18 to 2025-06-17): 1 statement dated 2025-06-25, due 2025-07-02",
-        "period 2025-06: security review lists 0 importers short of security",
+              "due_date": "2025-07-02",
+              "statements": [{"importer": "123456782RM0001", "closing_balance": "1234567.89", "charges": charges,
+                              "payments": "-2000.00", "interest": "12.34", "penalties": "200.00"},
+                             {"importer": "987654321RM0001", "closing_balance": "-1500.00", "charges": charges,
+                              "payments": "0.00", "interest": "0.00", "penalties": "0.00"}],
+              "security_review": [{"importer": "123456782RM0001", "shortfall": "25000.00"}],
+              "reconciliation": {"differences": [{"importer": "x"}, {"importer": "y"}]}}
+
+    class Written:  # what a billing.CloseSummary says about its outputs
+        outbound_url, already_closed = "s3://carm-out/", False
+        statement_keys, broker_keys = ("a.xml", "a.csv", "a.pdf", "b.xml", "b.csv", "b.pdf"), ("c.xml",)
+        finance_keys = ("finance/2025-06/reconciliation.csv", "finance/2025-06/reconciliation.html",
+                        "finance/2025-06/security-review.csv")
+
+    assert close_lines(result, close_outputs(Written())) == [
+        "period 2025-06 (2025-05-18 to 2025-06-17): 2 statements dated 2025-06-25, due 2025-07-02",
+        "period 2025-06: total due 1,234,567.89 CAD, credit balances 1,500.00 CAD; charges 2,501.00 CAD, "
+        "payments -2,000.00 CAD, interest 12.34 CAD, penalties 200.00 CAD",
+        "period 2025-06: security review lists 1 importer short of security, shortfall 25,000.00 CAD",
         "period 2025-06: reconciliation has 2 differences",
+        "period 2025-06: importer statements: s3://carm-out/importers/<BN15>/statements/2025-06.xml | .csv | .pdf "
+        "(6 files)",
+        "period 2025-06: broker statements: s3://carm-out/brokers/<BN9>/statements/2025-06.xml (1 file)",
+        "period 2025-06: reconciliation (CSV): s3://carm-out/finance/2025-06/reconciliation.csv",
+        "period 2025-06: reconciliation (page): s3://carm-out/finance/2025-06/reconciliation.html",
+        "period 2025-06: security review: s3://carm-out/finance/2025-06/security-review.csv",
     ]
 
 

@@ -74,7 +74,7 @@ from pipeline.intake.judging import FileToJudge, JudgedFile, judge_file, transac
 from pipeline.intake.lease import leased
 from pipeline.intake.postings import OriginalTerms, plan_postings, standing_after
 from pipeline.intake.quarantine import quarantine_reason, quarantine_rows, set_aside
-from pipeline.intake.summary import FileFailure, IntakeSummary
+from pipeline.intake.summary import FileFailure, IntakeSummary, RejectedFile
 from pipeline.ledger import LineAssessment, Posting, load_registry
 from pipeline.ledger.database import database_fault
 from pipeline.ledger.models import DeclarationStatus, InboxState
@@ -646,6 +646,7 @@ class _Batch:
     def summary(self, answered: list[_File], quarantined: int) -> IntakeSummary:
         counts = {ACCEPTED: 0, REJECTED: 0, DUPLICATE: 0}
         codes: dict[str, int] = {}
+        rejected_files: list[RejectedFile] = []
         interchanges = already = posted = 0
         for file in answered:
             stored = file.stored
@@ -658,13 +659,18 @@ class _Batch:
                 interchanges += 1
             for declaration in stored.declarations:
                 counts[declaration.status] += 1
-            for code, count in rejection_codes(stored).items():
+            file_codes = rejection_codes(stored)
+            for code, count in file_codes.items():
                 codes[code] = codes.get(code, 0) + count
+            if file_codes:
+                rejected_files.append(RejectedFile(
+                    file.row.key, file_codes, declarations=len(stored.declarations),
+                    rejected=sum(d.status == REJECTED for d in stored.declarations)))
         return IntakeSummary(
             files=len(answered) - already, interchanges=interchanges, accepted=counts[ACCEPTED], rejected=counts[REJECTED],
             duplicate=counts[DUPLICATE], quarantined=quarantined, already_processed=already, posted_cents=posted,
             rejected_by_code=codes, failures=tuple(self.failures),
-            answers=getattr(self, "answer_keys", ()),
+            answers=getattr(self, "answer_keys", ()), rejected_files=tuple(rejected_files),
         )
 
 

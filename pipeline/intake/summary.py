@@ -34,6 +34,17 @@ class FileFailure:
 
 
 @dataclass(frozen=True, slots=True)
+class RejectedFile:
+    """An answered file with errors, for the logs: rejected as a whole (``declarations`` 0: file-level errors,
+    no declaration read), or ``rejected`` of its ``declarations``; ``codes``: its error codes with counts."""
+
+    key: str
+    codes: Mapping[str, int]
+    rejected: int = 0
+    declarations: int = 0
+
+
+@dataclass(frozen=True, slots=True)
 class IntakeSummary:
     files: int = 0  # inbound files answered by this run
     interchanges: int = 0  # files read as an interchange and judged
@@ -47,6 +58,7 @@ class IntakeSummary:
     rejected_by_code: Mapping[str, int] = field(default_factory=dict)  # a plain dict: summaries cross processes
     failures: tuple[FileFailure, ...] = ()
     answers: tuple[str, ...] = ()  # keys written in the outbound bucket
+    rejected_files: tuple[RejectedFile, ...] = ()  # answered files with errors, named in the logs
 
     @property
     def posted_total(self) -> str:
@@ -97,6 +109,7 @@ class IntakeSummary:
             rejected_by_code=dict(codes),
             failures=self.failures + other.failures,
             answers=self.answers + other.answers,
+            rejected_files=self.rejected_files + other.rejected_files,
         )
 
     def timed(self, seconds: float) -> IntakeSummary:

@@ -14,7 +14,7 @@ from types import MappingProxyType
 from typing import Any
 
 from pipeline.errors import TransientError
-from pipeline.intake.summary import FileFailure, IntakeSummary
+from pipeline.intake.summary import FileFailure, IntakeSummary, RejectedFile
 from pipeline.money import to_cents
 
 
@@ -25,6 +25,10 @@ def to_xcom(summary: IntakeSummary) -> dict[str, Any]:
             {"inbox_id": f.inbox_id, "key": f.key, "error": f.error, "retryable": f.retryable,
              "quarantined": f.quarantined}
             for f in summary.failures
+        ],
+        "rejected_files": [
+            {"key": r.key, "codes": dict(r.codes), "rejected": r.rejected, "declarations": r.declarations}
+            for r in summary.rejected_files
         ],
     }
 
@@ -46,6 +50,11 @@ def from_xcom(data: Mapping[str, Any]) -> IntakeSummary:
             FileFailure(int(f["inbox_id"]), str(f["key"]), str(f["error"]), bool(f["retryable"]),
                         bool(f.get("quarantined", False)))
             for f in data.get("failures", ())
+        ),
+        rejected_files=tuple(
+            RejectedFile(str(r["key"]), {str(k): int(v) for k, v in r["codes"].items()}, int(r["rejected"]),
+                         int(r["declarations"]))
+            for r in data.get("rejected_files", ())
         ),
     )
 
