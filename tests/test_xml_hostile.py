@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -107,6 +108,21 @@ def test_a_hostile_file_is_refused_in_bounded_memory_with_a_bounded_answer(tmp_p
     assert result["findings"] <= MAX_FINDINGS + 1, result
     assert result["answer"] <= 1_000_000, result
     assert result["grown"] <= MEMORY_FACTOR * len(data), (result, len(data))
+
+
+def best_time(data: bytes) -> float:
+    times = []
+    for _ in range(3):
+        started = time.perf_counter()
+        read_submission(data)
+        times.append(time.perf_counter() - started)
+    return min(times)
+
+
+@pytest.mark.parametrize("shape", [with_sibling_elements, with_namespaces, with_attributes])
+def test_reading_a_faulty_file_takes_time_linear_in_its_size(shape: Callable[[int], bytes]) -> None:
+    small, large = best_time(shape(25_000)), best_time(shape(50_000))
+    assert large <= 2.5 * small, (small, large)
 
 
 def test_the_issues_file_is_refused_with_one_finding_naming_the_element_and_its_place() -> None:

@@ -65,6 +65,8 @@ _ATTRIBUTES = re.compile(_ATTRIBUTE)
 _ATTRIBUTE_LIST = re.compile(rb"%s*+" % _ATTRIBUTE)
 # Markup that may hold a '<' that starts no element, and the '<' of a start tag.
 _MARKUP = re.compile(rb"<!--.*?-->|<!\[CDATA\[.*?]]>|<\?.*?\?>|<(?=[^/!?])", re.DOTALL)
+_OWN_NAMESPACE = f"{{{NS}}}"
+_WRITTEN_NAME = re.compile(rb"[^\s/>]+")
 _NAMED_ELEMENT = re.compile(r"Element '([^']*)'")
 _LONG_QUOTE = re.compile(rf"'([^']{{{_QUOTED_MAX}}})[^']{{20,}}+'?")  # libxml2 may cut the value, and its quote
 
@@ -157,10 +159,11 @@ def _crowded_tag_fault(data: bytes) -> Finding | None:
     )
 
 
-def _places(data: bytes, ordinals: Iterable[int]) -> dict[int, str]:
-    """"line L, column C" of the start tags of these ordinals (1 = the root element), in one pass over the bytes."""
+def _places(data: bytes, ordinals: Iterable[int]) -> dict[int, tuple[int, str]]:
+    """Byte offset and "line L, column C" of the start tags of these ordinals (1 = the root element), found in one
+    pass over the bytes."""
     wanted = sorted(set(ordinals))
-    places: dict[int, str] = {}
+    places: dict[int, tuple[int, str]] = {}
     if not wanted:
         return places
     next_wanted, count = iter(wanted), 0
@@ -179,7 +182,7 @@ def _places(data: bytes, ordinals: Iterable[int]) -> dict[int, str]:
             anchor, anchor_column = newline + 1, 0
         anchor_column += len(data[anchor:offset].decode("utf-8", errors="replace"))
         anchor = offset
-        places[target] = f"line {line}, column {anchor_column + 1}"
+        places[target] = (offset, f"line {line}, column {anchor_column + 1}")
         target = next(next_wanted, None)
         if target is None:
             break
@@ -277,11 +280,8 @@ class _FaultNamer:
         self.faults: list[tuple[str, tuple[_Step, ...]]] = []  # message, element
         self.unlisted: tuple[str, tuple[_Step, ...]] | None = None
         self.xincludes: list[tuple[_Step, ...]] = []
-        self.prefixes: dict[str, str] = {}
 
-    def start(self, element_tag: str, _attrib: object, nsmap: Mapping[str | None, str]) -> None:
-        if nsmap:
-            self.prefixes.update((uri, prefix) for prefix, uri in nsmap.items() if prefix)
+    def start(self, element_tag: str, _attrib: object) -> None:
         siblings = self.children[-1]
         position = siblings[element_tag] = siblings.get(element_tag, 0) + 1
         self.ordinal += 1
@@ -327,31 +327,47 @@ class _FaultNamer:
         self.reported = len(log)
 
     def findings(self, data: bytes) -> tuple[Finding, ...]:
+        listed: list[tuple[str, str, tuple[_Step, ...]]]  # the message around the XPath, and the element
         if self.xincludes:
-            listed = [(f"XInclude is not allowed: element {self._xpath(element)}", element)
-                      for element in self.xincludes[: self.limit]]
+            listed = [("XInclude is not allowed: element ", "", element) for element in self.xincludes[: self.limit]]
             unlisted = self.xincludes[self.limit] if len(self.xincludes) > self.limit else None
         else:
-            listed = [(f"{_plain(message)} (at {self._xpath(element)})", element) for message, element in self.faults]
+            listed = [(f"{_plain(message)} (at ", ")", element) for message, element in self.faults]
             unlisted = self.unlisted[1] if self.unlisted else None
-        places = _places(data, [element[-1][2] for _, element in listed] + ([unlisted[-1][2]] if unlisted else []))
-        findings = [Finding("S10", message, places.get(element[-1][2], "line 1, column 1")) for message, element in listed]
+        elements = [element for _, _, element in listed] + ([unlisted] if unlisted else [])
+        # Where each element starts, and the name as written of any element outside this interface's namespace.
+        places = _places(data, {
+            ordinal for element in elements for step, (tag_name, _, ordinal) in enumerate(element, 1)
+            if step == len(element) or not tag_name.startswith(_OWN_NAMESPACE)
+        })
+        written = {ordinal: _WRITTEN_NAME.match(data, offset + 1)[0].decode("utf-8", "replace")
+                   for ordinal, (offset, _) in places.items()}
+
+        def place(element: tuple[_Step, ...]) -> str:
+            return places[element[-1][2]][1] if element[-1][2] in places else "line 1, column 1"
+
+        findings = [
+            Finding("S10", f"{before}{_xpath(element, written)}{after}", place(element))
+            for before, after, element in listed
+        ]
         if unlisted:
             findings.append(Finding(
                 "S10", f"more S10 findings not listed: a file is checked up to its first {self.limit:,} faults",
-                places.get(unlisted[-1][2], "line 1, column 1"),
+                place(unlisted),
             ))
         return tuple(findings)
 
-    def _xpath(self, element: tuple[_Step, ...]) -> str:
-        steps = []
-        for element_tag, position, _ in element:
-            name = etree.QName(element_tag)
-            prefix = self.prefixes.get(name.namespace or "")
-            step = name.localname if name.namespace == NS or not prefix else f"{prefix}:{name.localname}"
-            indexed = position > 1 or element_tag in _ALWAYS_INDEXED
-            steps.append(f"{step}[{position}]" if indexed else step)
-        return "/" + "/".join(steps)
+
+def _xpath(element: tuple[_Step, ...], written: Mapping[int, str]) -> str:
+    """The XPath of an element: steps in this interface's namespace bare, others as written in the file."""
+    steps = []
+    for element_tag, position, ordinal in element:
+        step = etree.QName(element_tag).localname
+        if not element_tag.startswith(_OWN_NAMESPACE):
+            step = written.get(ordinal, step)
+        indexed = position > 1 or element_tag in _ALWAYS_INDEXED
+        steps.append(f"{step}[{position}]" if indexed else step)
+    return "/" + "/".join(steps)
 
 
 def _plain(message: str) -> str:
