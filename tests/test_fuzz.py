@@ -1,11 +1,13 @@
 """A bounded fuzzing run (issue 12): byte-level mutations of valid EDIFACT and XML files (flips, inserted
-separators, release characters, digits and non-ASCII bytes, cut and duplicated slices) go through read, validate,
+separators, release characters, digits and non-ASCII bytes, cut and duplicated slices, a number replaced by a
+hostile one, trailing text) go through read, validate,
 assess and the answers. Whatever the bytes, nothing escapes as an exception, the findings stay within the cap,
 and no file costs more than a generous multiple of a clean one. CI runs the same examples every time (the
 ``ci`` profile of conftest.py is derandomized)."""
 
 from __future__ import annotations
 
+import re
 import time
 from datetime import date
 
@@ -35,6 +37,12 @@ INSERTS = [b"'", b"+", b":", b"?", b"??", b"?" * 999, b"?'", b"UNA:+.? '", b"UNZ
            b"9" * 5000, b"1E999999", b"NaN", b"-0", b"." + b"0" * 3000, "²".encode(), "١٢٣".encode(),
            "١".encode("utf-16-le"), b"\x00", b"\xff\xfe", b"\xef\xbb\xbf", b"\xc0\xaf", "é".encode("latin-1"),
            b"<", b">", b"</x>", b"<x>" * 300, b"&lol;", b"<!DOCTYPE x>", b' a="1"' * 2000, b"]]>"]
+#: What replaces a run of digits (a count, a line number, a version, an amount, a date): issue 12's numbers.
+NUMBERS = [b"9" * 5000, b"1" + b"0" * 4300, "²".encode(), "١٢".encode(), "２".encode(), b"1E999999", b"NaN",
+           b"10000000000000000.00", b"0." + b"1" * 3000, b"5" * 300, b"-0", b"", b"0"]
+#: What may follow the last byte: trailing blanks and unterminated text.
+TAILS = [b" " * 4000, b"\t" * 1000, b"x" * 40_000, b"FTX+AAA+++" + b"y" * 20_000, b"?" * 999, b"<x>" * 1000]
+DIGIT_RUN = re.compile(rb"\d+")
 EXAMPLES = 150
 #: A mutated file may cost this many times the slowest clean seed before it counts as a hang.
 HANG_FACTOR = 200
@@ -46,8 +54,14 @@ def mutations(draw: st.DrawFn) -> tuple[str, bytes]:
     data = bytearray(SEEDS[name])
     for _ in range(draw(st.integers(1, 4))):
         at = draw(st.integers(0, len(data)))
-        kind = draw(st.sampled_from(["flip", "insert", "cut", "truncate", "duplicate"]))
-        if kind == "flip" and at < len(data):
+        kind = draw(st.sampled_from(["flip", "insert", "cut", "truncate", "duplicate", "number", "tail"]))
+        runs = list(DIGIT_RUN.finditer(data))
+        if kind == "number" and runs:
+            run = draw(st.sampled_from(runs))
+            data[run.start():run.end()] = draw(st.sampled_from(NUMBERS))
+        elif kind == "tail":
+            data += draw(st.sampled_from(TAILS))
+        elif kind == "flip" and at < len(data):
             data[at] ^= draw(st.integers(1, 255))
         elif kind == "insert":
             data[at:at] = draw(st.sampled_from(INSERTS))

@@ -178,7 +178,8 @@ def test_intake_answers_or_quarantines_every_hostile_file_and_a_second_run_has_n
     allowance = cost.allowance(total) + TIME_FACTOR * cost.fixed * len(COMMITTED)
     with guard(allowance, "carm intake of the hostile corpus"):
         code, out, err = carm("intake", "--json", "--as-of", f"{AS_OF}T10:00", "--workers", "1")
-    assert code == 0, err  # rejections are answers, not a failed run; 2 would mean a file stopped the run
+    # Rejections are answers, not a failed run: 2 would mean a file stopped the run (only store outages may).
+    assert code in (0, 1), err
     assert "internal error" not in err and "failed:" not in err, err
     summary = json.loads(out)
 
@@ -214,7 +215,7 @@ def test_intake_answers_or_quarantines_every_hostile_file_and_a_second_run_has_n
     assert (summary["files"], summary["quarantined"]) == (answered, len(rows) - answered)
 
     code, out, err = carm("intake", "--json", "--as-of", f"{AS_OF}T11:00", "--workers", "1")
-    assert code == 0, err
+    assert code == 0, err  # nothing to do, nothing rejected
     again = json.loads(out)
     assert (again["files"], again["quarantined"], again["declarations"]) == (
         0, 0, {"accepted": 0, "rejected": 0, "duplicate": 0})
@@ -223,7 +224,7 @@ def test_intake_answers_or_quarantines_every_hostile_file_and_a_second_run_has_n
 # --- memory ---------------------------------------------------------------------------------------------------
 
 MEASURE = """
-import json, resource, sys, time
+import json, sys, time
 from datetime import date
 from pipeline.checking import check_bytes
 from pipeline.reference import load_reference
@@ -234,13 +235,21 @@ reference = load_reference()
 context = ValidationContext(reference, date(2025, 5, 6), sender_folder="SP00042")
 check_bytes(open(sys.argv[2], "rb").read(), "warm-up", context)  # every lazy import and cache, on a clean file
 data = open(sys.argv[1], "rb").read()
-before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+
+def status(field):
+    with open("/proc/self/status") as handle:
+        return next(int(line.split()[1]) * 1024 for line in handle if line.startswith(field + ":"))
+
+
+with open("/proc/self/clear_refs", "w") as handle:
+    handle.write("5")  # resets the peak resident set size (VmHWM) to what is resident now
+before = status("VmRSS")
 started = time.perf_counter()
 checked = check_bytes(data, "hostile.xml", context)
 answers = offline_answers(checked, data, reference, "SP00042")
 seconds = time.perf_counter() - started
-after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-print(json.dumps({"size": len(data), "grown": after - before, "seconds": seconds,
+print(json.dumps({"size": len(data), "grown": status("VmHWM") - before, "seconds": seconds,
                   "findings": finding_codes(checked), "answer": sum(map(len, answers.values())),
                   "codes": sorted({f.code for f in checked.verdict.file_findings})}))
 """
@@ -263,13 +272,13 @@ def measure_in_subprocess(data: bytes, tmp_path: Path) -> dict:
 def test_eight_hundred_thousand_unknown_attributes_stay_within_twenty_times_the_file_in_memory(tmp_path) -> None:  # noqa: ANN001
     (case,) = [c for c in CASES if c.file == MEMORY_CASE]
     data = corpus.case_bytes(case)
-    assert len(data) > 9_000_000
+    assert len(data) > 9_000_000  # the 9.5 MB of the issue
     figures = measure_in_subprocess(data, tmp_path)
-    assert figures["codes"] == ["S10"]
-    assert within_cap(figures["findings"]), len(figures["findings"])
-    assert figures["answer"] <= len(figures["findings"]) * 2_000, figures["answer"]  # bounded by the cap, not the file
     assert figures["grown"] <= 20 * figures["size"], (
         f"peak memory grew by {figures['grown']:,} bytes for a file of {figures['size']:,} bytes")
+    assert within_cap(figures["findings"]), len(figures["findings"])
+    assert figures["answer"] <= len(figures["findings"]) * 2_000, figures["answer"]  # bounded by the cap, not the file
+    assert figures["codes"] == ["S10"]
 
 
 # --- tenancy --------------------------------------------------------------------------------------------------
@@ -302,9 +311,10 @@ def test_a_sender_cannot_change_or_cancel_another_senders_transaction_by_naming_
     assert account(corpus.ATTACKER_IMPORTER)["postings"] == []
     assert account(corpus.IMPORTER) == victim_before
     responses = carm.home / "buckets" / "outbound" / corpus.ATTACKER / "responses"
-    for answer in files_under(responses):  # nothing of the victim's transaction is told to the attacker
-        text = answer.read_text("latin-1")
-        assert corpus.IMPORTER[:9] not in text and "Acme Imports" not in text, answer
+    for number in ("2", "3", "4"):  # nothing of the victim's transaction is told to the attacker
+        name = tenancy[number].inbound_key.split("/", 1)[1]
+        text = (responses / f"{name}.cusres.edi").read_text("latin-1")
+        assert corpus.IMPORTER[:9] not in text and "Acme Imports" not in text, text
 
     assert intake("6", hour=11) == {"6": (ACCEPTED, set())}  # the victim's own change: not DU, not B04
     versions = {p["version"] for p in account(corpus.IMPORTER)["postings"]}

@@ -506,7 +506,7 @@ ROOT_TAG = '<DocumentMetaData xmlns="urn:wco:datamodel:WCO:Declaration:1">'
 
 
 def with_attributes(count: int) -> Callable[[str], str]:
-    attributes = "".join(f' a{n}="{n}"' for n in range(count))
+    attributes = "".join(f' a{n}="1"' for n in range(count))
     return sub(ROOT_TAG, ROOT_TAG[:-1] + attributes + ">")
 
 
