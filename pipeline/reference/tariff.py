@@ -47,7 +47,7 @@ from pathlib import Path
 
 from pipeline.errors import ReferenceDataError
 from pipeline.reference.rates import RateSyntaxError, parse_preferential_cell, parse_rate_cell
-from pipeline.reference.table import Row, read_csv, read_text
+from pipeline.reference.table import Row, read_csv
 from pipeline.reference.tariff_export import (
     CLASSIFICATION_DIGITS,
     ITEM_DIGITS,
@@ -70,6 +70,7 @@ SAMPLE_EFFECTIVE_FROM = date(2024, 1, 1)
 MFN, GENERAL_TARIFF = "MFN", "GT"  # abbreviations in tariff_treatment_codes.csv
 PRINTED_COLUMNS = ("TARIFF", "DESC", "UOM", "MFN", "GENERAL_TARIFF", "PREFERENTIAL")
 NO_UNIT = frozenset({"", "-"})
+HEADER_BYTES = 65536  # a header row is far shorter; only its column names tell the two forms apart
 
 
 # -- the printed form (strict: a fault stops the load) --------------------------------------------------------
@@ -213,7 +214,10 @@ def _versions(edition: _Edition) -> dict[str, list[TariffRow]]:
             edition.path.name, row.row, "TARIFF", row.text, f"{problem} with other cells; neither row is used"
         )
         versions[row.start] = row
-    return {key: [versions[start] for start in sorted(versions)] for key, versions in by_key.items()}
+    return {
+        key: list(versions.values()) if len(versions) == 1 else [versions[start] for start in sorted(versions)]
+        for key, versions in by_key.items()
+    }
 
 
 def _end(versions: list[TariffRow], index: int) -> date | None:
@@ -318,8 +322,13 @@ def _faults(edition: _Edition) -> tuple[CellFault, ...]:
 
 
 def _header_of(path: Path) -> list[str]:
-    lines = read_text(path, legacy_encoding=True).splitlines()[:1]
-    return [cell.strip() for cell in next(csv.reader(lines), [])]
+    try:
+        with path.open("rb") as handle:
+            first = handle.readline(HEADER_BYTES)
+    except OSError as error:
+        raise ReferenceDataError(str(path), None, None, f"cannot be read: {error.strerror}") from None
+    text = first.decode("utf-8-sig", errors="replace")
+    return [cell.strip() for cell in next(csv.reader([text]), [])]
 
 
 def detect_format(header: Sequence[str]) -> str | None:
@@ -422,7 +431,10 @@ def load_tariff(
             )
         )
     return Tariff(
-        items={key: tuple(sorted(found, key=lambda item: item.effective_from)) for key, found in merged.items()},
+        items={
+            key: (found[0],) if len(found) == 1 else tuple(sorted(found, key=lambda item: item.effective_from))
+            for key, found in merged.items()
+        },
         source="; ".join(_describe(edition) for edition in described),
         editions=tuple(described),
     )

@@ -133,6 +133,28 @@ def is_no_unit(text: str) -> bool:
     return text == "" or text.strip("-–") == ""
 
 
+def _rates(
+    cells: list[str], rate_columns: list[tuple[int, str, str]], cells_of: _Cells, faults: dict[str, CellFault],
+    where: str, line: int,
+) -> tuple[dict[str, Rate], bool]:
+    """The row's rates by treatment code, and whether any rate cell is filled; unreadable cells go to ``faults``."""
+    rates: dict[str, Rate] = {}
+    filled = False
+    for index, column, code in rate_columns:
+        cell = cells[index]
+        if not cell or cell.isspace():
+            continue
+        filled = True
+        try:
+            rate = cells_of.rate(cell)
+        except RateSyntaxError as error:
+            faults[code] = CellFault(where, line, column, cell.strip(), error.problem)
+            continue
+        if rate is not None:
+            rates[code] = rate
+    return rates, filled
+
+
 def read_export(path: Path, codes: Mapping[str, str | None], units: Units, general_code: str) -> ExportFile:
     """The rows of one export. ``codes`` maps treatment abbreviations to CBSA codes (None: known, skipped)."""
     name = str(path)
@@ -159,6 +181,7 @@ def read_export(path: Path, codes: Mapping[str, str | None], units: Units, gener
     width = len(header)
     source = f"{path.name} (CBSA tariff export)"
     where = path.name  # a fault is named by the file's name: messages go back to senders, paths stay here
+    items_with_rates: dict[str, bool] = {}
     line = 1
     while True:
         start_line = line + 1
@@ -169,7 +192,7 @@ def read_export(path: Path, codes: Mapping[str, str | None], units: Units, gener
         except csv.Error as error:
             raise ReferenceDataError(name, reader.line_num, None, f"not CSV: {error}") from None
         line = reader.line_num
-        if not any(cell.strip() for cell in cells):
+        if not cells or not "".join(cells).strip():
             continue
         result.data_rows += 1
         tariff_text = cells[tariff_at].strip() if tariff_at < len(cells) else ""
@@ -205,25 +228,19 @@ def read_export(path: Path, codes: Mapping[str, str | None], units: Units, gener
                     where, start_line, "UOM", unit_text,
                     f"{unit_text!r} is not a UN/ECE Rec 20 unit code nor a CBSA alias",
                 )
+        # A classification's own rate cells are stale copies: read only when no tariff item row with rates came
+        # before it (CBSA's export always lists the item first; the builder decides what a row without one gets).
         rates: dict[str, Rate] = {}
         has_rates = False
-        for index, column, code in rate_columns:
-            cell = cells[index]
-            if not cell or cell.isspace():
-                continue
-            has_rates = True
-            try:
-                rate = cells_of.rate(cell)
-            except RateSyntaxError as error:
-                faults[code] = CellFault(where, start_line, column, cell.strip(), error.problem)
-                continue
-            if rate is not None:
-                rates[code] = rate
+        if len(key) == ITEM_DIGITS or not items_with_rates.get(key[:ITEM_DIGITS], False):
+            rates, has_rates = _rates(cells, rate_columns, cells_of, faults, where, start_line)
+        if len(key) == ITEM_DIGITS:
+            items_with_rates[key] = items_with_rates.get(key, False) or has_rates
         result.rows.append(
             TariffRow(
                 key=key,
                 text=tariff_text,
-                description=" ".join(" ".join(cells[i] for i in descriptions).split()),
+                description=" ".join(" ".join([cells[i] for i in descriptions]).split()),
                 unit=unit,
                 start=start,
                 rates=rates,
