@@ -226,8 +226,8 @@ class _Batch:
             registry = load_registry(session)
         outside = [row for row in rows if row.outcome is None and quarantine_reason(row, registry)]
         quarantined = quarantine_rows(self.runtime, outside, registry) if outside else 0
-        set_aside = {row.id for row in outside}
-        files = [_File(row) for row in rows if row.id not in set_aside]
+        outside_ids = {row.id for row in outside}
+        files = [_File(row) for row in rows if row.id not in outside_ids]
         fresh = [f for f in files if f.row.outcome is None]
         posted_before = [f for f in files if f.row.outcome is not None]
 

@@ -16,7 +16,7 @@ import logging
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from types import MappingProxyType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session
 
@@ -35,10 +35,10 @@ log = logging.getLogger(__name__)
 IO_THREADS = 8
 
 
-def quarantine_reason(row: InboxRow, registry: Registry) -> str | None:
-    """Why a row must be quarantined without being processed, or None: not directly inside a sender folder, a
-    folder that is no registered sender (A01), or a file name no answer can be written under
-    (``layout.file_name_problem``)."""
+def quarantine_reason(row: InboxRow | Any, registry: Registry) -> str | None:
+    """Why a row (anything with ``key`` and ``sender_id``) must be quarantined without being processed, or
+    None: not directly inside a sender folder, a folder that is no registered sender (A01), or a file name no
+    answer can be written under (``layout.file_name_problem``)."""
     folder = row.sender_id
     if folder is None:  # the key names no sender folder a registered sender could have
         segments = row.key.split("/")
@@ -47,7 +47,7 @@ def quarantine_reason(row: InboxRow, registry: Registry) -> str | None:
         folder = segments[0]
     if folder not in registry.providers:
         return f"A01: folder {folder!r} is not a registered service provider: {row.key!r} never processed"
-    problem = layout.file_name_problem(row.file_name)
+    problem = layout.file_name_problem(row.key.rpartition("/")[2])
     if problem is not None:
         return f"{problem}: {row.key!r} never processed"
     return None
