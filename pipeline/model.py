@@ -16,11 +16,16 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
+from pipeline.digits import ascii_int
+
 EMPTY: Mapping[str, str] = MappingProxyType({})
 
 # Charge types a filer may declare per line (TAX segments / DutyTaxFee), and the totals an answer carries.
 FILER_CHARGE_TYPES = ("CUD", "SUR", "ADD", "EXD", "EXT", "GST")
 ANSWER_CHARGE_TYPES = ("CUD", "SUR", "ADD", "EXD", "EXT", "VFT", "GST", "TOT")
+# Line and version numbers are read as ints only up to 9 digits: any int64, and the ledger's INTEGER columns,
+# hold them; a longer text is no line or version a CAD can have (999 lines, 99999 versions).
+NUMBER_DIGITS = 9
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,8 +79,8 @@ class Line:
 
     @property
     def line_number(self) -> int:
-        """The line number as an int, 0 when the sender's text is not a number."""
-        return int(self.number) if self.number.isdigit() else 0
+        """The line number as an int, 0 when the sender's text is not 0-9 digits (at most ``NUMBER_DIGITS``)."""
+        return ascii_int(self.number, NUMBER_DIGITS) or 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,7 +112,8 @@ class Declaration:
 
     @property
     def version_number(self) -> int:
-        return int(self.version) if self.version.isdigit() else 0
+        """The version as an int, 0 when the sender's text is not 0-9 digits (at most ``NUMBER_DIGITS``)."""
+        return ascii_int(self.version, NUMBER_DIGITS) or 0
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,6 +9,7 @@ context below traps any float that sneaks into Decimal arithmetic.
 from __future__ import annotations
 
 import decimal
+import re
 from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
 
 import numpy as np
@@ -17,7 +18,15 @@ import numpy as np
 ROUNDING = ROUND_HALF_UP
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
-LEDGER_LIMIT_CENTS = 10**18
+#: The ledger keeps amounts in NUMERIC(18, 2) (pipeline.ledger.types): below 10**16 dollars, 10**18 cents, which
+#: int64 cents also hold. Validation rejects a declaration whose amounts would not fit (B15/B13).
+LEDGER_PRECISION = 18
+LEDGER_SCALE = 2
+LEDGER_LIMIT_CENTS = 10**LEDGER_PRECISION
+
+#: A plain decimal number: optional sign, ASCII digits, at most one "." (the lexical space of xs:decimal). No
+#: exponent, NaN, Infinity, "_" or other scripts' digits ([0-9] is ASCII; ``\d`` would not be).
+PLAIN_DECIMAL = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
 
 MONEY_CONTEXT = decimal.Context(prec=34, rounding=ROUNDING, traps=[decimal.FloatOperation, decimal.InvalidOperation])
 
@@ -61,12 +70,14 @@ def format_amount(amount: Decimal) -> str:
 
 
 def parse_amount(text: str) -> Decimal:
-    """An amount from a file or the database. Raises ``decimal.InvalidOperation`` (a ``ValueError``-like
-    ``ArithmeticError``) for text that is not a plain decimal number."""
-    value = Decimal(text.strip())
-    if not value.is_finite():
-        raise decimal.InvalidOperation(f"not a finite amount: {text!r}")
-    return value
+    """An amount from a file or the database (surrounding spaces ignored). Raises ``decimal.InvalidOperation``
+    (a ``ValueError``-like ``ArithmeticError``) for text that is not a plain decimal number of ASCII digits
+    (``Decimal`` itself would take ``1E999999``, ``NaN``, ``1_000`` and ``١٠``), or has more digits than the money
+    context computes exactly."""
+    text = text.strip()
+    if not PLAIN_DECIMAL.fullmatch(text) or len(text) > MONEY_CONTEXT.prec + 2:
+        raise decimal.InvalidOperation(f"not a plain amount of at most {MONEY_CONTEXT.prec} digits: {text[:40]!r}")
+    return Decimal(text)
 
 
 def scaled(value: Decimal, exponent: int) -> int:

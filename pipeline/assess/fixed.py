@@ -64,7 +64,8 @@ def rescale(values: np.ndarray, exponent: int, target: int) -> np.ndarray:
         raise ValueError("rescale only refines; use to_cents to round")
     if target == exponent:
         return values
-    return multiply(values, np.array([10 ** (target - exponent)], dtype=np.int64))
+    power = 10 ** (target - exponent)
+    return multiply(values, np.array([power], dtype=np.int64 if power < INT64_LIMIT else object))
 
 
 def to_cents(values: np.ndarray, exponent: int) -> np.ndarray:

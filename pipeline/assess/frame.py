@@ -34,7 +34,8 @@ import pandas as pd
 
 from pipeline.assess.fixed import parse_decimal_texts
 from pipeline.assess.lookups import distinct
-from pipeline.model import Declaration
+from pipeline.digits import ascii_int
+from pipeline.model import NUMBER_DIGITS, Declaration
 from pipeline.reference.types import digits
 
 CLVS_CAD_TYPE = "C"
@@ -67,7 +68,7 @@ def _classifications(values: list[str]) -> pd.Categorical:
 def _line_numbers(lines: list) -> np.ndarray:
     """``Line.line_number`` of every line, worked out once per distinct text (line numbers repeat)."""
     codes, uniques = pd.factorize(np.array([line.number for line in lines], dtype=object))
-    numbers = np.array([int(text) if text.isdigit() else 0 for text in uniques], dtype=np.int64)
+    numbers = np.array([ascii_int(text, NUMBER_DIGITS) or 0 for text in uniques], dtype=np.int64)
     return numbers[codes]
 
 

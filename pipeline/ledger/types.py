@@ -20,11 +20,11 @@ from sqlalchemy import BigInteger, DateTime, Numeric
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
-from pipeline.money import from_cents, scaled
+from pipeline.money import LEDGER_LIMIT_CENTS, LEDGER_PRECISION, LEDGER_SCALE, from_cents, scaled
 
-MONEY_PRECISION = 18
-MONEY_SCALE = 2
-_LIMIT_CENTS = 10 ** MONEY_PRECISION  # NUMERIC(18, 2) holds |amount| < 10**16 dollars
+MONEY_PRECISION = LEDGER_PRECISION  # validation holds declarations to the same limit (B15/B13)
+MONEY_SCALE = LEDGER_SCALE
+_LIMIT_CENTS = LEDGER_LIMIT_CENTS  # NUMERIC(18, 2) holds |amount| < 10**16 dollars
 
 
 def money_cents(value: object) -> int:

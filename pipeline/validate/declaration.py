@@ -19,15 +19,17 @@ from decimal import Decimal
 
 from stdnum.exceptions import InvalidChecksum, InvalidComponent, InvalidFormat, InvalidLength
 
+from pipeline.digits import ascii_int, is_ascii_digits
 from pipeline.findings import Finding
 from pipeline.identifiers import business_number, transaction_number
-from pipeline.model import Declaration
+from pipeline.model import NUMBER_DIGITS, Declaration
 from pipeline.reference.types import RATE_MAX_AGE_DAYS, ExchangeRates
 from pipeline.validate.clvs import CLVS_TYPE, clvs_findings
 from pipeline.validate.context import ValidationContext
+from pipeline.validate.ledger_fit import LedgerFit
 from pipeline.validate.lines import LineChecker
 from pipeline.validate.lookups import ReferenceLookups
-from pipeline.validate.values import is_digits
+from pipeline.validate.values import shown
 
 ORIGINAL, CHANGE, CANCELLATION = "9", "4", "1"
 MAX_LINES = 999
@@ -68,6 +70,7 @@ class DeclarationChecker:
         self.sender = sender
         self.sender_registered = sender_registered
         self.lines = LineChecker(lookups)
+        self.ledger_fit = LedgerFit(context.reference, MAX_LINES)
         self._accepted_in_file: dict[str, int] = {}
         self._owners_in_file: dict[str, str] = {}
         self._import_account_problems: dict[str | None, str | None] = {}  # a file names few importers
@@ -89,7 +92,8 @@ class DeclarationChecker:
             findings.append(Finding(code, message, where, 0, message_reference))
 
         transaction_ok = self._check_transaction_number(declaration, add)
-        if transaction_ok and self.context.history is not None:
+        version_ok = self._check_version_number(declaration, add)
+        if transaction_ok and version_ok and self.context.history is not None:
             self._check_history(declaration, add, findings)
         if declaration.function in (CHANGE, CANCELLATION) and not (
             declaration.change_reason and declaration.change_reason.strip()
@@ -101,7 +105,7 @@ class DeclarationChecker:
         dates = self._check_dates(declaration, add)
         release, shipment = dates["release_date"], dates["shipment_date"]
 
-        if not is_digits(declaration.office, OFFICE_DIGITS):
+        if not is_ascii_digits(declaration.office, OFFICE_DIGITS):
             add("B07", f'office of release "{declaration.office}" is not 4 digits', "office")
         if declaration.export_country not in reference.countries:
             add("B08", f'country of export "{declaration.export_country}" is not an ISO 3166-1 alpha-2 country '
@@ -130,6 +134,8 @@ class DeclarationChecker:
         self._check_line_numbering(declaration, add, findings)
         if declaration.cad_type == CLVS_TYPE:
             findings.extend(clvs_findings(declaration, exchange_rate, reference.clvs.shipment_limit))
+        if not findings:  # only a declaration that is otherwise acceptable can be assessed and posted
+            findings.extend(self.ledger_fit.findings(declaration))
         return findings
 
     # -- transaction number and version ---------------------------------------------------------------------
@@ -137,7 +143,7 @@ class DeclarationChecker:
     @staticmethod
     def _check_transaction_number(declaration: Declaration, add: _Add) -> bool:
         number = declaration.transaction_number
-        if is_digits(number, transaction_number.LENGTH) and transaction_number.calc_check_digit(number[:-1]) == (
+        if is_ascii_digits(number, transaction_number.LENGTH) and transaction_number.calc_check_digit(number[:-1]) == (
             number[-1]
         ):
             return True  # the common case, without python-stdnum's character folding
@@ -150,24 +156,29 @@ class DeclarationChecker:
                 f"{digits[:13]} is {expected}", "transaction_number")
             return False
         except InvalidLength:
-            add("B03", f'transaction number "{number}" has {len(number)} digits, not 14', "transaction_number")
+            add("B03", f"transaction number {shown(number)} has {len(number):,} digits, not 14", "transaction_number")
             return False
         except InvalidFormat:
-            add("B03", f'transaction number "{number}" is not 14 digits', "transaction_number")
+            add("B03", f"transaction number {shown(number)} is not 14 digits", "transaction_number")
             return False
         if compact != number:
-            add("B03", f'transaction number "{number}" must be sent as 14 digits 0-9 without spaces',
+            add("B03", f"transaction number {shown(number)} must be sent as 14 digits 0-9 without spaces",
                 "transaction_number")
             return False
         return True
+
+    @staticmethod
+    def _check_version_number(declaration: Declaration, add: _Add) -> bool:
+        """B04 for a version that is no number from 1 to 99999, which needs no ledger to tell."""
+        if 1 <= declaration.version_number <= MAX_VERSION:
+            return True
+        add("B04", f"version {shown(declaration.version)} is not a number from 1 to {MAX_VERSION}", "version")
+        return False
 
     def _check_history(self, declaration: Declaration, add: _Add, findings: list[Finding]) -> None:
         """B23, then B04/B05: the declaration against what the ledger (and this file) accepted before it."""
         number, text, function = declaration.transaction_number, declaration.version, declaration.function
         version = declaration.version_number
-        if not 1 <= version <= MAX_VERSION:
-            add("B04", f'version "{text}" is not a number from 1 to {MAX_VERSION}', "version")
-            return
         if function not in (ORIGINAL, CHANGE, CANCELLATION):
             return  # an unknown function is a syntax error the reader reports; there is no sequence to judge
         if not self._entitled_to(declaration.importer.id):
@@ -290,16 +301,16 @@ class DeclarationChecker:
             number = line.number
             if expected < len(_LINE_NUMBERS) and number == _LINE_NUMBERS[expected]:
                 continue
-            if not (is_digits(number) and int(number) == expected):
+            if line.line_number != expected:
                 # Only the first break: after a gap every later number is "wrong" too, which says nothing new.
                 findings.append(Finding(
-                    "B20", f'line number "{line.number}" where line {expected} was expected',
+                    "B20", f"line number {shown(number)} where line {expected} was expected",
                     line.where.get("number") or line.location, line.line_number, declaration.message_reference,
                 ))
                 break
         declared = declaration.declared_line_count
-        if declared is not None and not (is_digits(declared) and int(declared) == count):
-            add("B20", f'the line count "{declared}" does not match the {count} lines of the message',
+        if declared is not None and ascii_int(declared, NUMBER_DIGITS) != count:
+            add("B20", f"the line count {shown(declared)} does not match the {count} lines of the message",
                 "declared_line_count")
 
 

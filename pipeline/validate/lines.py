@@ -14,11 +14,21 @@ from dataclasses import dataclass
 from datetime import date
 from typing import NamedTuple
 
+from pipeline.digits import is_ascii_digits
 from pipeline.findings import Finding
 from pipeline.model import Line
 from pipeline.reference.types import UNIT_OF_MEASURE, WHOLE_ITEM, covers, in_window
 from pipeline.validate.lookups import ReferenceLookups
-from pipeline.validate.values import decimals_written, is_digits, parse_decimal
+from pipeline.validate.values import (
+    MAX_DIGITS,
+    MAX_QUANTITY_DECIMALS,
+    NEGATIVE,
+    NOT_A_NUMBER,
+    TOO_MANY_DECIMALS,
+    NumberProblem,
+    number_problem,
+    shown,
+)
 
 CLASSIFICATION_DIGITS = 10
 FILER_CURRENCY = "CAD"  # the filer's own amounts are assessed amounts, always in Canadian dollars
@@ -32,8 +42,9 @@ class Problem(NamedTuple):
     field: str
 
 
-# A positive decimal whose integer part is not zero (the usual quantity); anything else is read closely.
-_POSITIVE = re.compile(r"\+?0*[1-9][0-9]*(?:\.[0-9]*)?")
+# A positive decimal whose integer part is not zero (the usual quantity); anything else is read closely. Texts
+# longer than MAX_DIGITS characters are read closely too (they may have too many digits).
+_POSITIVE = re.compile(rf"\+?0*[1-9][0-9]*(?:\.[0-9]{{0,{MAX_QUANTITY_DECIMALS}}})?")
 
 
 def plain_amount_pattern(minor_units: int | None) -> re.Pattern[str]:
@@ -100,9 +111,11 @@ class LineChecker:
             problems += codes
         # Quantity and value differ on every line: a regular expression answers "fine" for the usual text, and
         # only text it does not match is read closely to say what is wrong with it.
-        if not _POSITIVE.fullmatch(line.quantity):
+        if len(line.quantity) > MAX_DIGITS or not _POSITIVE.fullmatch(line.quantity):
             problems += tuple(_quantity_problems(line.quantity))
-        if not facts.plain_value.fullmatch(line.value) or (
+        if line.gross_weight is not None:
+            problems += tuple(_gross_weight_problems(line.gross_weight))
+        if len(line.value) > MAX_DIGITS or not facts.plain_value.fullmatch(line.value) or (
             line.value_currency is not None and line.value_currency != facts.invoice_currency
         ):
             problems += tuple(_value_problems(line, facts))
@@ -126,7 +139,7 @@ class LineChecker:
         classification, code, origin, unit = line.classification, line.treatment, line.origin, line.unit
 
         item = None
-        if not is_digits(classification, CLASSIFICATION_DIGITS):
+        if not is_ascii_digits(classification, CLASSIFICATION_DIGITS):
             problems.append(Problem("B10", f'classification "{classification}" is not 10 digits', "classification"))
         elif release is not None:
             item = self.lookups.tariff_item(classification, release)
@@ -203,7 +216,7 @@ class LineChecker:
         problems: list[Problem] = []
         classification, origin = line.classification, line.origin
         # Whether codes cover the goods is only asked of a well-formed classification (else B10 says it all).
-        goods_known = is_digits(classification, CLASSIFICATION_DIGITS)
+        goods_known = is_ascii_digits(classification, CLASSIFICATION_DIGITS)
         unit_known = bool(line.unit) and reference.units.canonical(line.unit) is not None
 
         if line.special_authority is not None:
@@ -303,17 +316,14 @@ class LineChecker:
         number = line.line_number
         for filer in line.filer_amounts:
             where = filer.location or line.location
-            name = f'the filer\'s {filer.charge_type} amount "{filer.amount}"'
-            amount = parse_decimal(filer.amount)
-            problem = None
-            if amount is None:
-                problem = f"{name} is not an amount"
-            elif amount < 0:
-                problem = f"{name} is negative"
-            elif decimals_written(filer.amount) > minor_units:
-                problem = f"{name} has {decimals_written(filer.amount)} decimals; {FILER_CURRENCY} allows {minor_units}"
+            problem = number_problem(filer.amount, minor_units)
             if problem is not None:
-                findings.append(Finding("B15", problem, where, number, facts.message_reference))
+                phrase = {
+                    NOT_A_NUMBER: "is not an amount",
+                    TOO_MANY_DECIMALS: f"{problem.phrase}; {FILER_CURRENCY} allows {minor_units}",
+                }.get(problem.kind, problem.phrase)
+                name = f"the filer's {filer.charge_type} amount {shown(filer.amount)}"
+                findings.append(Finding("B15", f"{name} {phrase}", where, number, facts.message_reference))
             if filer.currency is not None and filer.currency != FILER_CURRENCY:
                 findings.append(Finding(
                     "B09",
@@ -327,10 +337,30 @@ class LineChecker:
 def _quantity_problems(quantity: str) -> list[Problem]:
     if not quantity or not quantity.strip():
         return [Problem("B13", "quantity is missing", "quantity")]
-    parsed = parse_decimal(quantity)
-    if parsed is None or parsed <= 0:
-        return [Problem("B13", f'quantity "{quantity}" is not a positive number', "quantity")]
-    return []
+    problem = number_problem(quantity, MAX_QUANTITY_DECIMALS)
+    if problem is None:
+        if quantity.strip("+-0.") != "":
+            return []
+        phrase = "is not a positive number"
+    elif problem.kind in (NOT_A_NUMBER, NEGATIVE):
+        phrase = "is not a positive number"
+    else:
+        phrase = _measure_phrase(problem)
+    return [Problem("B13", f"quantity {shown(quantity)} {phrase}", "quantity")]
+
+
+def _gross_weight_problems(weight: str) -> list[Problem]:
+    """The gross weight is not assessed, but it is carried: it must be a number like a quantity (zero allowed)."""
+    problem = number_problem(weight, MAX_QUANTITY_DECIMALS)
+    if problem is None:
+        return []
+    return [Problem("B13", f"gross weight {shown(weight)} {_measure_phrase(problem)}", "gross_weight")]
+
+
+def _measure_phrase(problem: NumberProblem) -> str:
+    if problem.kind == TOO_MANY_DECIMALS:
+        return f"{problem.phrase}; at most {MAX_QUANTITY_DECIMALS} are allowed"
+    return problem.phrase
 
 
 def _value_problems(line: Line, facts: HeaderFacts) -> list[Problem]:
@@ -338,19 +368,11 @@ def _value_problems(line: Line, facts: HeaderFacts) -> list[Problem]:
     value = line.value
     if not value or not value.strip():
         problems.append(Problem("B15", "value for currency conversion is missing", "value"))
-    else:
-        parsed = parse_decimal(value)
-        if parsed is None:
-            problems.append(Problem("B15", f'value "{value}" is not a number', "value"))
-        elif parsed < 0:
-            problems.append(Problem("B15", f'value "{value}" is negative', "value"))
-        elif facts.minor_units is not None and decimals_written(value) > facts.minor_units:
-            problems.append(Problem(
-                "B15",
-                f'value "{value}" has {decimals_written(value)} decimals; {facts.invoice_currency} allows '
-                f"{facts.minor_units}",
-                "value",
-            ))
+    elif (problem := number_problem(value, facts.minor_units)) is not None:
+        phrase = problem.phrase
+        if problem.kind == TOO_MANY_DECIMALS:
+            phrase += f"; {facts.invoice_currency} allows {facts.minor_units}"
+        problems.append(Problem("B15", f"value {shown(value)} {phrase}", "value"))
     if line.value_currency is not None and line.value_currency != facts.invoice_currency:
         problems.append(Problem(
             "B09",

@@ -10,10 +10,18 @@ from __future__ import annotations
 import re
 from datetime import date
 from decimal import Decimal
+from typing import NamedTuple
 
+from pipeline.money import PLAIN_DECIMAL
+
+#: Digits a value, quantity or amount may have, decimals included: EDIFACT's monetary amount (5004) and measure
+#: (6314) are at most 18 characters, and 18 digits are an exact int64 (docs/decisions.md, "Bounds on numbers").
+MAX_DIGITS = 18
+#: Decimals of a quantity (values and amounts follow their currency's minor units).
+MAX_QUANTITY_DECIMALS = 6
+#: A sender's text longer than this is named by its start and its length, not in full.
+_SHOWN = 40
 _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
-# The lexical space of xs:decimal, which the XML schema admits and the EDIFACT reader normalises to.
-_DECIMAL = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
 
 
 def parse_date(text: str | None) -> date | None:
@@ -27,8 +35,9 @@ def parse_date(text: str | None) -> date | None:
 
 
 def parse_decimal(text: str | None) -> Decimal | None:
-    """A plain decimal number (``1000``, ``1000.50``, ``-3``, ``.5``); None for anything else."""
-    if not text or not _DECIMAL.fullmatch(text):
+    """A plain decimal number (``1000``, ``1000.50``, ``-3``, ``.5``) of at most ``MAX_DIGITS`` digits; None for
+    anything else. The shape and length are checked before ``Decimal`` is asked."""
+    if not text or not PLAIN_DECIMAL.fullmatch(text) or digits_written(text) > MAX_DIGITS:
         return None
     return Decimal(text)
 
@@ -40,8 +49,42 @@ def decimals_written(text: str) -> int:
     return len(fraction) if mark else 0
 
 
-def is_digits(text: str | None, length: int | None = None) -> bool:
-    """ASCII digits only (``str.isdigit`` also admits ``²`` and Arabic-Indic digits), of ``length`` if given."""
-    if not text or not (text.isascii() and text.isdigit()):
-        return False
-    return length is None or len(text) == length
+def digits_written(text: str) -> int:
+    """How many digits a plain decimal text has, leading and trailing zeros included (``"+012.50"`` → 5)."""
+    return len(text) - (text[:1] in "+-") - ("." in text)
+
+
+class NumberProblem(NamedTuple):
+    """Why a text is not a number we can carry: ``kind`` (one of the constants below) and the end of a sentence
+    that starts with the text's name (``has 5,000 digits; at most 18 are allowed``)."""
+
+    kind: str
+    phrase: str
+
+
+NOT_A_NUMBER, NEGATIVE, TOO_MANY_DIGITS, TOO_MANY_DECIMALS = "not a number", "negative", "digits", "decimals"
+
+
+def number_problem(text: str, max_decimals: int | None) -> NumberProblem | None:
+    """What keeps a sender's text from being a non-negative number of at most ``MAX_DIGITS`` digits and
+    ``max_decimals`` decimals (any when None); None when it is one. Cheap for any length: no ``Decimal``."""
+    if not PLAIN_DECIMAL.fullmatch(text):
+        return NumberProblem(NOT_A_NUMBER, "is not a number")
+    if text.startswith("-") and text.strip("-0.") != "":
+        return NumberProblem(NEGATIVE, "is negative")
+    decimals = decimals_written(text)
+    if max_decimals is not None and decimals > max_decimals:
+        return NumberProblem(TOO_MANY_DECIMALS, f"has {decimals:,} decimals")
+    digits = digits_written(text)
+    if digits > MAX_DIGITS:
+        return NumberProblem(TOO_MANY_DIGITS, f"has {digits:,} digits; at most {MAX_DIGITS} are allowed")
+    return None
+
+
+def shown(text: str) -> str:
+    """A sender's text quoted for a message, its start only when it is long:
+    ``"99999999999999999999…" (5,000 characters)``."""
+    if len(text) <= _SHOWN:
+        return f'"{text}"'
+    return f'"{text[:20]}…" ({len(text):,} characters)'
+
