@@ -157,8 +157,7 @@ def _is_duplicate(declaration: Declaration, latest: int | None, errors: tuple[Fi
     return (
         latest is not None
         and not any(finding.code in WITHHOLDING_CODES for finding in errors)
-        and declaration.version.isdigit()
-        and 1 <= version <= latest
+        and 1 <= version <= latest  # version_number is 0 unless the text is 0-9 digits (pipeline.digits)
         and declaration.function in (ORIGINAL, CHANGE, CANCELLATION)
     )
 
