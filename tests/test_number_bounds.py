@@ -366,3 +366,22 @@ def test_b13_gross_weight_that_is_not_a_number_we_carry(weight: str, words: str)
 
 def test_a_plain_gross_weight_is_fine() -> None:
     assert findings_of(valid_line(gross_weight="12.5", gross_weight_unit="KGM"), style="edifact") == []
+
+
+def test_the_exact_ledger_check_is_linear_in_the_declarations_it_reads() -> None:
+    # Values of 13 integer digits pass the cheap bound's test only through the exact (oracle) check, and fit.
+    import time
+
+    def seconds(count: int) -> float:
+        declarations = [valid_declaration(index=i + 1, lines=[valid_line(n, value="1000000000000.00")
+                                                               for n in range(1, 201)]) for i in range(count)]
+        result = parse_result(*declarations)
+        runs = []
+        for _ in range(3):
+            started = time.perf_counter()
+            verdict = validate_submission(result, context())
+            runs.append(time.perf_counter() - started)
+        assert all(not v.findings for v in verdict.declarations)
+        return min(runs)
+
+    assert seconds(8) <= 2.5 * seconds(4)
