@@ -319,7 +319,7 @@ def non_ascii_digit_cases() -> Iterator[Case]:
     f = "edi-digits"
     places = {
         "unt-count": ("UNT+22+1'", "UNT+{d}+1'", "rejected-file:S04|S12"),
-        "unz-count": ("UNZ+1+", "UNZ+{d}+", "rejected-file:S05|S12"),
+        "unz-count": ("UNZ+1+", "UNZ+{d}+", "rejected-file:S03|S05|S12"),  # S03: a malformed UNZ
         "cnt": ("CNT+5:1'", "CNT+5:{d}'", "rejected-declaration:B20|rejected-file:S12"),
         "cst-line": ("CST+1+", "CST+{d}+", "rejected-declaration:B20|rejected-file:S12"),
         "bgm-version": (":00001+9'", ":0000{d}+9'", "rejected-declaration:B04|B03|rejected-file:S12"),
@@ -345,7 +345,7 @@ def long_number_cases() -> Iterator[Case]:
     f = "edi-long-numbers"
     places = {
         "unt-count": ("UNT+22+1'", f"UNT+{LONG}+1'", "rejected-file:S04|S12"),
-        "unz-count": ("UNZ+1+", f"UNZ+{LONG}+", "rejected-file:S05|S12"),
+        "unz-count": ("UNZ+1+", f"UNZ+{LONG}+", "rejected-file:S03|S05|S12"),
         "cnt": ("CNT+5:1'", f"CNT+5:{LONG}'", "rejected-declaration:B20|rejected-file:S12"),
         "cst-line": ("CST+1+", f"CST+{LONG}+", "rejected-declaration:B20|rejected-file:S12"),
         "bgm-version": (":00001+9'", f":{LONG}+9'", "rejected-declaration:B04|B03|rejected-file:S12"),
