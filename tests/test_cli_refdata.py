@@ -147,3 +147,20 @@ def test_show_of_a_classification_not_in_force_is_exit_code_1_and_bad_input_is_2
     for args, message in ((("95a",), "classification '95a'"), (("9503001010", "--on", "2025-13-01"), "--on")):
         code, out, err = carm("refdata", "show", *args)
         assert code == 2 and message in err and len(err.strip().splitlines()) == 1
+
+
+def test_a_declaration_using_an_unreadable_cell_is_rejected_naming_it_and_the_rest_of_the_export_works(tmp_path):
+    sample = Path(__file__).resolve().parent.parent / "docs" / "samples" / "cad-sample.xml"  # 9503.00.10.10, MFN
+    export = HEADER_LINE + VERBATIM_ROWS + (
+        "9503.00.10,01/01/25 00:00:00,1,,Wheeled toys,,,,,4.2¢,,,,,,Free,,,,,,,,,,,,,,,,,27001,,35%,\r\n"
+        "9503.00.10.10,01/01/12 00:00:00,0,,Tricycles,,,,NMB,8 %,,,,,,,,,,,,,,,,,,,,,,,27002,,35%,\r\n")
+    (tmp_path / "tariff-T2026-2.csv").write_bytes(export.encode("cp1252"))
+    code, out, err = carm("validate", str(sample), "--json", "--as-of", "2025-06-01", refdata=tmp_path)
+    assert code == 1, err
+    (declaration,) = json.loads(out)["declarations"]
+    (error,) = declaration["errors"]
+    assert error["code"] == "B12"
+    assert "tariff-T2026-2.csv, row 6, column MFN: '4.2¢'" in error["message"]
+    code, out, _ = carm("refdata", "show", "0105.11.21", "--on", "2026-09-01", "--json", refdata=tmp_path)
+    chicks = {t["abbreviation"]: t for t in json.loads(out)["treatments"]}
+    assert code == 0 and chicks["MFN"]["rate"]["specific_dollars"] == "0.0086" and chicks["MFN"]["edition"] == "T2026-2"
