@@ -113,7 +113,12 @@ def test_odd_names_are_quarantined_with_their_reason_and_the_others_answered(run
     put(runtime, f"{SENDER}/{LONGEST}", edifact(cad(number=transaction(1)), reference="ICR000001"))
 
     summary = run_intake(runtime, as_of=AS_OF)
-    assert summary.files == 1 and summary.failures == ()
+    assert summary.files == 1
+    # The registered sender's files get no answer: each is reported as set aside (carm intake exits 1).
+    mine = {key for key in bad if key.startswith(f"{SENDER}/")}
+    assert all(f.quarantined and not f.retryable for f in summary.failures)
+    assert len(summary.failures) == len(mine)
+    assert {f.key for f in summary.failures if f.key in bad} == {key for key in mine if key in quarantined_keys(runtime)}
     assert f"{SENDER}/responses/{LONGEST}.cusres.edi" in outbound(runtime)
     rows = inbox_rows(runtime)
     quarantined = {row.key: row.reason for row in rows if row.state is InboxState.QUARANTINED}
@@ -126,6 +131,10 @@ def test_odd_names_are_quarantined_with_their_reason_and_the_others_answered(run
             assert any(problem in reason for reason in stored_otherwise), (key, stored_otherwise)
     assert [info.key for info in runtime.buckets.inbound.list()] == []
     assert run_intake(runtime, as_of=AS_OF).quarantined == 0
+
+
+def quarantined_keys(runtime: Runtime) -> set[str]:
+    return {row.key for row in inbox_rows(runtime) if row.state is InboxState.QUARANTINED}
 
 
 def test_a_hidden_file_still_being_uploaded_is_left_alone_until_it_is_old(ledger_url: str, tmp_path: Path) -> None:

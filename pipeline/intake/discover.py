@@ -25,7 +25,8 @@ from sqlalchemy.orm import Session
 
 from pipeline.errors import TransientError
 from pipeline.intake import inbox
-from pipeline.intake.quarantine import quarantine_reason, quarantine_rows
+from pipeline.intake.quarantine import name_reason, quarantine_reason, quarantine_rows
+from pipeline.intake.summary import FileFailure
 from pipeline.ledger import InboxEntry, InboxState, load_registry
 from pipeline.ledger.database import database_fault
 from pipeline.registry import Registry
@@ -44,6 +45,7 @@ class Discovery:
     new: int  # entries made by this listing
     quarantined: int
     repeated: int = 0  # finished object versions dropped again unchanged: removed, not processed again
+    set_aside: tuple[FileFailure, ...] = ()  # registered senders' files quarantined for their names
 
 
 def insert_ignoring_duplicates(session: Session, rows: list[dict]) -> int:
@@ -147,7 +149,7 @@ def discover(runtime: Runtime, *, as_of: str | datetime | None = None) -> Discov
                 select(InboxEntry.id).where(InboxEntry.state == InboxState.RECEIVED, InboxEntry.outcome.is_(None))
             )))
         outside = [row for row in received if quarantine_reason(row, registry)]
-        quarantined = quarantine_rows(runtime, outside, registry, real_keys=real_keys) if outside else 0
+        moved = quarantine_rows(runtime, outside, registry, real_keys=real_keys) if outside else []
         _remove_finished(inbound, [real_keys.get(key, key) for key in finished])
         with Session(runtime.engine) as session:
             pending = inbox.pending_ids(session)
@@ -155,7 +157,10 @@ def discover(runtime: Runtime, *, as_of: str | datetime | None = None) -> Discov
         raise database_fault(exc, runtime.settings.db_url) from exc
     if finished:
         log.info("%d file(s) dropped again unchanged after intake finished them: not processed again", len(finished))
-    return Discovery(pending, new, quarantined, repeated=len(finished))
+    # A registered sender's file ruled out by its name gets no answer: reported like a file set aside.
+    named = tuple(FileFailure(row.id, row.key, reason, retryable=False, quarantined=True)
+                  for row, reason in moved if reason == name_reason(row))
+    return Discovery(pending, new, len(moved), repeated=len(finished), set_aside=named)
 
 
 def discover_pending(runtime: Runtime, *, as_of: str | datetime | None = None) -> list[int]:

@@ -187,7 +187,8 @@ class _Batch:
         if classify(exc) is FaultKind.TRANSIENT:
             self.fail(file, error, retryable=True)
             return
-        log.warning("inbox %s (%s) set aside: %s", file.row.id, file.row.key, error, exc_info=exc)
+        # INFO, with the traceback for the defect's report: the run's summary says it to the user once.
+        log.info("inbox %s (%s) set aside: %s", file.row.id, file.row.key, error, exc_info=exc)
         self.faulty.append((file, error))
         file.done = True
 
@@ -225,7 +226,7 @@ class _Batch:
             rows = inbox.claim(session, ids, self.now())
             registry = load_registry(session)
         outside = [row for row in rows if row.outcome is None and quarantine_reason(row, registry)]
-        quarantined = quarantine_rows(self.runtime, outside, registry) if outside else 0
+        quarantined = len(quarantine_rows(self.runtime, outside, registry)) if outside else 0
         outside_ids = {row.id for row in outside}
         files = [_File(row) for row in rows if row.id not in outside_ids]
         fresh = [f for f in files if f.row.outcome is None]

@@ -38,7 +38,7 @@ IO_THREADS = 8
 def quarantine_reason(row: InboxRow | Any, registry: Registry) -> str | None:
     """Why a row (anything with ``key`` and ``sender_id``) must be quarantined without being processed, or
     None: not directly inside a sender folder, a folder that is no registered sender (A01), or a file name no
-    answer can be written under (``layout.file_name_problem``)."""
+    answer can be written under (``name_reason``)."""
     folder = row.sender_id
     if folder is None:  # the key names no sender folder a registered sender could have
         segments = row.key.split("/")
@@ -47,26 +47,35 @@ def quarantine_reason(row: InboxRow | Any, registry: Registry) -> str | None:
         folder = segments[0]
     if folder not in registry.providers:
         return f"A01: folder {folder!r} is not a registered service provider: {row.key!r} never processed"
+    return name_reason(row)
+
+
+def name_reason(row: InboxRow | Any) -> str | None:
+    """Why a file's name rules it out (``layout.file_name_problem``), or None. A registered sender's file
+    quarantined for this gets no answer: the run reports it as a file set aside."""
     problem = layout.file_name_problem(row.key.rpartition("/")[2])
-    if problem is not None:
-        return f"{problem}: {row.key!r} never processed"
-    return None
+    return None if problem is None else f"{problem}: {row.key!r} never processed"
 
 
 def quarantine_rows(runtime: Runtime, rows: list[InboxRow], registry: Registry, *,
-                    real_keys: Mapping[str, str] = MappingProxyType({})) -> int:
-    """Quarantine ``rows`` (each must have a reason) and take them out of the inbound bucket; returns how many
-    were quarantined. ``real_keys``: the bucket's key of each row whose key the inbox holds otherwise
+                    real_keys: Mapping[str, str] = MappingProxyType({})) -> list[tuple[InboxRow, str]]:
+    """Quarantine ``rows`` (each must have a reason) and take them out of the inbound bucket; returns the rows
+    quarantined, each with its reason. ``real_keys``: the bucket's key of each row whose key the inbox holds otherwise
     (``discover.stored_key``)."""
-    moved = _quarantine(runtime, [(row, None, quarantine_reason(row, registry) or "not in a registered "
-                                   "sender's folder", False) for row in rows], real_keys)
+    reasons = {row.id: quarantine_reason(row, registry) or "not in a registered sender's folder" for row in rows}
+    # A file ruled out by its name is reported in the run's summary (INFO here); a stray file only here.
+    named = [row for row in rows if reasons[row.id] == name_reason(row)]
+    stray = [row for row in rows if reasons[row.id] != name_reason(row)]
+    moved = _quarantine(runtime, [(row, None, reasons[row.id], False) for row in stray], real_keys)
+    moved += _quarantine(runtime, [(row, None, reasons[row.id], False) for row in named], real_keys,
+                         level=logging.INFO)
     inbound = runtime.buckets.inbound
     for row in moved:
         try:
             inbound.delete(real_keys.get(row.key, row.key))
         except (StorageError, TransientError) as exc:
             log.warning("quarantined file %s not removed from the inbound bucket: %s", row.key, exc)
-    return len(moved)
+    return [(row, reasons[row.id]) for row in moved]
 
 
 def set_aside(runtime: Runtime, files: list[tuple[InboxRow, bytes | None, str, bool]]) -> list[InboxRow]:
@@ -75,11 +84,11 @@ def set_aside(runtime: Runtime, files: list[tuple[InboxRow, bytes | None, str, b
     later run tries them again and nothing else waits on them. ``files``: (row, its bytes when at hand, reason,
     whether it is posted: a posted file keeps its outcome and postings). Returns the rows set aside; the caller
     removes them from the inbound bucket."""
-    return _quarantine(runtime, files)
+    return _quarantine(runtime, files, level=logging.INFO)  # the run's summary reports each one
 
 
 def _quarantine(runtime: Runtime, items: list[tuple[InboxRow, bytes | None, str, bool]],
-                real_keys: Mapping[str, str] = MappingProxyType({})) -> list[InboxRow]:
+                real_keys: Mapping[str, str] = MappingProxyType({}), *, level: int = logging.WARNING) -> list[InboxRow]:
     """Copy each file to ``quarantine/…`` in the archive bucket and mark its row quarantined with the reason;
     the rows that this call quarantined (a fault of the copy is recorded on the row, retryable when it is)."""
     inbound, archive = runtime.buckets.inbound, runtime.buckets.archive
@@ -114,6 +123,6 @@ def _quarantine(runtime: Runtime, items: list[tuple[InboxRow, bytes | None, str,
             if not inbox.record_quarantined(session, row.id, sha256=sha256, archive_key=key, reason=reason, now=now,
                                             posted=posted):
                 continue  # another intake running at once quarantined it and counts it
-            log.warning("quarantined %s as %s: %s", row.key, key, reason)
+            log.log(level, "quarantined %s as %s: %s", row.key, key, reason)
             moved.append(row)
     return moved

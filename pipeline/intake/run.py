@@ -54,7 +54,7 @@ def run_intake(
     started, clock = datetime.now(UTC), time.perf_counter()
     moment = runtime.business_moment(as_of)
     found = discover(runtime, as_of=moment)
-    summary = IntakeSummary(quarantined=found.quarantined, already_processed=found.repeated)
+    summary = IntakeSummary(quarantined=found.quarantined, already_processed=found.repeated, failures=found.set_aside)
     total = len(found.pending)
     if progress is not None:
         progress(0, total)
