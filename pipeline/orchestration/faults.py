@@ -8,7 +8,10 @@
 - Anything else is a defect: logged with its traceback and re-raised, so it takes Airflow's default path
   (retried a few times, then failed), which is harmless because every step is idempotent.
 
-Bad CAD content is none of these: it is a finding, answered to the sender, and never fails a task.
+Bad CAD content is none of these: it is a finding, answered to the sender, and never fails a task. Within a run,
+intake applies ``classify`` to each file's faults: a transient one leaves the file to a later run; any other
+(our code raising on the file's content, a per-row ``DataError`` or ``IntegrityError``) is that file's own and
+quarantines it, so one file never stops the others or later runs (``pipeline.intake.process``).
 Airflow is imported only when a terminal fault is converted, so this module is safe to import anywhere.
 """
 
