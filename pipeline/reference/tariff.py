@@ -234,50 +234,29 @@ def _build(edition: _Edition) -> None:
     items = edition.items
     # Tariff items first: they carry the rates.
     for key, versions in by_key.items():
-        if len(key) != ITEM_DIGITS:
-            continue
-        for index, row in enumerate(versions):
-            if row.has_rates:
-                items.setdefault(key, []).append(_item(edition, row, row, versions, index, row.source))
+        if len(key) == ITEM_DIGITS:
+            for index, row in enumerate(versions):
+                if row.has_rates:
+                    items.setdefault(key, []).append(_own_rates(edition, versions, index))
     own_rates = orphans = 0
     for key, versions in by_key.items():
         if len(key) != CLASSIFICATION_DIGITS:
             continue
         parents = tuple(items.get(key[:ITEM_DIGITS], ()))
-        if not parents:
-            if any(row.has_rates for row in versions):
-                own_rates += 1
-                for index, row in enumerate(versions):
-                    if row.has_rates:
-                        items.setdefault(key, []).append(_item(edition, row, row, versions, index, row.source))
-            else:
-                orphans += 1
-            continue
-        for index, row in enumerate(versions):
-            end = _end(versions, index)
-            for parent in parents:
-                start = max(row.start, parent.effective_from)
-                ends = [day for day in (end, parent.effective_to) if day is not None]
-                stop = min(ends) if ends else None
-                if stop is not None and start > stop:
-                    continue
-                own = {k: fault for k, fault in row.faults.items() if not k.isdigit()}  # unit, whole row
-                items.setdefault(key, []).append(
-                    TariffItem(
-                        classification=key,
-                        description=row.description,
-                        unit=row.unit or parent.unit,
-                        rates=parent.rates,
-                        effective_from=start,
-                        effective_to=stop,
-                        source=f"{row.source} (rates of tariff item {parent.classification}, row {parent.row})",
-                        row=row.row,
-                        edition=edition.name,
-                        rates_row=parent.rates_row,
-                        changed=parent.changed,
-                        unusable={**parent.unusable, **own},
-                    )
-                )
+        if parents:
+            derived = [
+                found
+                for index, row in enumerate(versions)
+                for parent in parents
+                if (found := _under(edition, row, _end(versions, index), parent)) is not None
+            ]
+            if derived:
+                items[key] = derived
+        elif any(row.has_rates for row in versions):
+            own_rates += 1
+            items[key] = [_own_rates(edition, versions, index) for index, row in enumerate(versions) if row.has_rates]
+        else:
+            orphans += 1
     if own_rates and not edition.strict:  # the printed form gives rates on 10-digit rows: nothing to say
         edition.notes.append(
             f"{own_rates} classification(s) of 10 digits without their tariff item row: their own rate cells "
@@ -289,22 +268,48 @@ def _build(edition: _Edition) -> None:
         )
 
 
-def _item(
-    edition: _Edition, row: TariffRow, rates_of: TariffRow, versions: list[TariffRow], index: int, source: str
-) -> TariffItem:
+def _own_rates(edition: _Edition, versions: list[TariffRow], index: int) -> TariffItem:
+    """A row that carries its own rates (a tariff item; a classification without one), in force until the
+    next version."""
+    row = versions[index]
     return TariffItem(
         classification=row.key,
         description=row.description,
         unit=row.unit,
-        rates=rates_of.rates,
+        rates=row.rates,
         effective_from=row.start,
         effective_to=_end(versions, index),
-        source=source,
+        source=row.source,
         row=row.row,
         edition=edition.name,
-        rates_row=rates_of.row,
-        changed=_changed(rates_of),
+        rates_row=row.row,
+        changed=_changed(row),
         unusable=dict(row.faults),
+    )
+
+
+def _under(edition: _Edition, row: TariffRow, end: date | None, parent: TariffItem) -> TariffItem | None:
+    """A classification row (in force until ``end``) with the rates of one version of its tariff item, over the
+    days both hold; None when they share none. Its own rate cells are not used, nor their faults."""
+    start = max(row.start, parent.effective_from)
+    ends = [day for day in (end, parent.effective_to) if day is not None]
+    stop = min(ends) if ends else None
+    if stop is not None and start > stop:
+        return None
+    own = {key: fault for key, fault in row.faults.items() if not key.isdigit()}  # its unit, the whole row
+    return TariffItem(
+        classification=row.key,
+        description=row.description,
+        unit=row.unit or parent.unit,
+        rates=parent.rates,
+        effective_from=start,
+        effective_to=stop,
+        source=f"{row.source} (rates of tariff item {parent.classification}, row {parent.row})",
+        row=row.row,
+        edition=edition.name,
+        rates_row=parent.rates_row,
+        changed=parent.changed,
+        unusable={**parent.unusable, **own},
     )
 
 
