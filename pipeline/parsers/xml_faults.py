@@ -6,9 +6,10 @@ A file goes through gates, each of which rejects it whole, before its values are
    UTF-16 or UTF-32 is told so;
 2. no DOCTYPE: a document type declaration (the only home of entity declarations) is refused before any parsing,
    so that nothing is ever expanded or fetched (S10);
-3. no start tag with more than ``MAX_ATTRIBUTES`` attributes (S10), found before parsing: ``cad.xsd`` allows one
-   attribute on an element besides namespace declarations, and libxml2 reports every unknown attribute of a tag
-   at once, so this bounds what one tag can cost;
+3. no start tag with more than ``MAX_ATTRIBUTES`` attributes, and no more than ``MAX_NAMESPACE_DECLARATIONS``
+   namespace declarations in the file (S10), found before parsing: ``cad.xsd`` allows one attribute on an element
+   besides namespace declarations, libxml2 reports every unknown attribute of a tag at once, and it logs a warning
+   for every odd namespace name even in a valid file, so this bounds what libxml2's log can hold;
 4. well-formed, read by a hardened parser: no DTD loading, no entity substitution, no network, libxml2's size
    and depth limits kept (S09, with the parser's line, column and message);
 5. no XInclude element (S10; XInclude is never processed anyway);
@@ -48,6 +49,7 @@ HARDENED: Mapping[str, bool] = MappingProxyType(
     }
 )
 MAX_ATTRIBUTES = 32  # on one start tag, namespace declarations included
+MAX_NAMESPACE_DECLARATIONS = 64  # in a file; a CAD needs one or two
 _XINCLUDE_NAMESPACES = frozenset({"http://www.w3.org/2001/XInclude", "http://www.w3.org/2003/XInclude"})
 _XINCLUDE_START = "{http://www.w3.org/200"
 _ALWAYS_INDEXED = frozenset({tag("Declaration"), tag("GovernmentAgencyGoodsItem"), tag("DutyTaxFee")})
@@ -60,6 +62,7 @@ _PROLOG_MISC = re.compile(rb"(?:[ \t\r\n]+|<\?.*?\?>|<!--.*?-->)*", re.DOTALL)
 _DECLARED_ENCODING = re.compile(rb"""<\?xml[^>]*?\sencoding\s*=\s*["']([^"']*)["']""")
 # Possessive and atomic throughout: every class stops at '<', so each attempt ends at the next tag (linear).
 _ATTRIBUTE = rb"""(?>\s++[^\s=<>]++\s*+=\s*+(?>"[^"<]*+"|'[^'<]*+'))"""
+_NAMESPACE_DECLARATION = re.compile(rb"\sxmlns(?::[^\s=<>]*+)?+\s*+=")
 _CROWDED_TAG = re.compile(rb"<([^\s/!?<>]++)%s{%d}" % (_ATTRIBUTE, MAX_ATTRIBUTES + 1))
 # Markup that may hold a '<' that starts no element, and the '<' of a start tag.
 _MARKUP = re.compile(rb"<!--.*?-->|<!\[CDATA\[.*?]]>|<\?.*?\?>|<(?=[^/!?])", re.DOTALL)
@@ -71,7 +74,7 @@ _LONG_QUOTE = re.compile(rf"'([^']{{{_QUOTED_MAX}}})[^']{{20,}}+'?")  # libxml2 
 
 def refusal(data: bytes) -> Finding | None:
     """The fault of gates 1 to 3, which are checked on the bytes, before any parsing."""
-    return _encoding_fault(data) or _doctype_fault(data) or _crowded_tag_fault(data)
+    return _encoding_fault(data) or _doctype_fault(data) or _crowded_tag_fault(data) or _namespaces_fault(data)
 
 
 def parse_faults(data: bytes, schema: etree.XMLSchema) -> tuple[Finding, ...]:
@@ -153,6 +156,19 @@ def _crowded_tag_fault(data: bytes) -> Finding | None:
         "declarations, and a start tag with more is refused unread",
         f"line {line}, column {column}",
     )
+
+
+def _namespaces_fault(data: bytes) -> Finding | None:
+    for count, declaration in enumerate(_NAMESPACE_DECLARATION.finditer(data), 1):
+        if count > MAX_NAMESPACE_DECLARATIONS:
+            line, column = _line_column(data, declaration.start() + 1)
+            return Finding(
+                "S10",
+                f"more than {MAX_NAMESPACE_DECLARATIONS} namespace declarations: a CAD needs one or two, and a file "
+                "with more is refused unread",
+                f"line {line}, column {column}",
+            )
+    return None
 
 
 def _places(data: bytes, ordinals: Iterable[int]) -> dict[int, tuple[int, str]]:
