@@ -134,35 +134,10 @@ def summarised(findings: Iterable[Finding]) -> tuple[Finding, ...]:
     for finding in findings:
         first.setdefault(finding.code, finding)
         counts[finding.code] = counts.get(finding.code, 0) + 1
-    return tuple(_summary(finding, counts[code]) for code, finding in first.items())
-
-
-def _summary(first: Finding, count: int) -> Finding:
-    return first if count == 1 else replace(first, message=f"{count:,} more {first.code} findings not listed")
-
-
-class FindingLog:
-    """A reader's findings of one file: the first ``limit`` kept, the others only counted, so that a hostile file
-    costs no memory per finding past the cap."""
-
-    def __init__(self, limit: int = MAX_FINDINGS) -> None:
-        self.limit = limit
-        self.findings: list[Finding] = []
-        self._past: dict[str, tuple[Finding, int]] = {}
-
-    @property
-    def full(self) -> bool:
-        return len(self.findings) >= self.limit
-
-    def add(self, finding: Finding) -> None:
-        if not self.full:
-            self.findings.append(finding)
-            return
-        first, count = self._past.get(finding.code, (finding, 0))
-        self._past[finding.code] = (first, count + 1)
-
-    def result(self) -> tuple[Finding, ...]:
-        return (*self.findings, *(_summary(first, count) for first, count in self._past.values()))
+    return tuple(
+        finding if counts[code] == 1 else replace(finding, message=f"{counts[code]:,} more {code} findings not listed")
+        for code, finding in first.items()
+    )
 
 
 class FindingBudget:
