@@ -137,6 +137,7 @@ def check_validate(case: corpus.Case, data: bytes, cost: Cost, tmp_path: Path) -
     assert "internal error" not in result.stderr and "Traceback" not in result.stderr, result.stderr
     assert result.exit_code in (0, 1), (result.exit_code, result.stderr)
     document = json.loads(result.stdout)  # one JSON document, nothing else on stdout
+    assert "fault" not in document["files"][0], document["files"][0]  # our own code failed on the file
     kind, codes, findings = validate_verdict(document)
     assert Expected.parse(case.validate).met_by(kind, codes), f"{case.file}: {kind} {sorted(codes)}, expected {case.validate}"
     assert result.exit_code == (0 if kind == ACCEPTED else 1)
@@ -198,7 +199,7 @@ def test_intake_answers_or_quarantines_every_hostile_file_and_a_second_run_has_n
 
     rows = inbox_rows(ledger_url)
     outbound, archive = carm.home / "buckets" / "outbound", carm.home / "buckets" / "archive"
-    archived = {p.name for p in files_under(archive)}
+    archived = {p.name: p for p in files_under(archive)}
     problems = []
     for case in COMMITTED:
         data = corpus.case_bytes(case)
@@ -209,8 +210,9 @@ def test_intake_answers_or_quarantines_every_hostile_file_and_a_second_run_has_n
         if row.state.value not in case.intake.split("|"):
             problems.append(f"{case.file}: {row.state.value} ({row.reason or row.last_error}), expected {case.intake}")
             continue
-        if hashlib.sha256(data).hexdigest() not in archived:
-            problems.append(f"{case.file}: not in the archive")
+        copy = archived.get(hashlib.sha256(data).hexdigest())
+        if copy is None or copy.read_bytes() != data:
+            problems.append(f"{case.file}: not in the archive byte for byte")
         if row.state.value == "quarantined":
             if not row.reason:
                 problems.append(f"{case.file}: quarantined without a reason")
