@@ -213,6 +213,14 @@ def test_an_undefined_windows_1252_byte_makes_one_cell_unreadable(tmp_path):
     assert horses.rates[MFN].is_free and horses.description == "Café"
 
 
+def test_a_nul_byte_spoils_only_its_own_cell(tmp_path):
+    text = HEADER_LINE + row("9503.00.10", "01/01/25 00:00:00", MFN="8 %", UST="Fr\x00ee") + row(
+        "9503.00.10.10", "01/01/12 00:00:00", "NMB")
+    tariff = load_reference(folder(tmp_path, {"tariff.csv": text})).tariff
+    assert [(fault.row, fault.column) for fault in tariff.editions[0].faults] == [(2, "UST")]
+    assert tariff.lookup("9503001010", date(2025, 5, 5)).rates[MFN].ad_valorem == Decimal("8")
+
+
 def test_duplicates_are_counted_and_conflicting_rows_make_the_item_unusable(tmp_path):
     item = row("9503.00.10", "01/01/25 00:00:00", MFN="8 %")
     text = HEADER_LINE + item + item + row("9503.00.10.10", "01/01/12 00:00:00", "NMB") + row(

@@ -159,6 +159,8 @@ def read_export(path: Path, codes: Mapping[str, str | None], units: Units, gener
     """The rows of one export. ``codes`` maps treatment abbreviations to CBSA codes (None: known, skipped)."""
     name = str(path)
     text = read_text(path, legacy_encoding=True)
+    if "\x00" in text:  # the csv module refuses a NUL anywhere; as U+FFFD it spoils only its own cell
+        text = text.replace("\x00", "\ufffd")
     reader = csv.reader(io.StringIO(text, newline=""))
     header = read_header(reader, name, REQUIRED_COLUMNS)
     position = {column: index for index, column in enumerate(header)}
