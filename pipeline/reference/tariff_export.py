@@ -45,6 +45,7 @@ DESCRIPTION_COLUMNS = ("DESC1", "DESC2", "DESC3")
 COLUMN_ABBREVIATIONS = {"General Tariff": "GT"}
 ITEM_DIGITS, CLASSIFICATION_DIGITS = 8, 10
 _TARIFF = re.compile(r"[0-9. ]+")
+_UNSEEN = object()  # a memo's "not parsed yet" (None is a parsed value: no date, no unit, N/A)
 _DATE_FORMATS = ("%m/%d/%y %H:%M:%S", "%m/%d/%y", "%m/%d/%Y %H:%M:%S", "%m/%d/%Y")
 
 
@@ -77,43 +78,6 @@ class ExportFile:
     faults: list[CellFault] = field(default_factory=list)  # rows that are no tariff row at all
 
 
-class _Cells:
-    """Parsed cell texts, memoised: an export repeats "Free", "8 %" and its dates thousands of times."""
-
-    def __init__(self, units: Units) -> None:
-        self.units = units
-        self.rates: dict[str, Rate | None | RateSyntaxError] = {}
-        self.dates: dict[str, date | None] = {}
-        self.unit_codes: dict[str, str | None] = {}
-
-    def rate(self, text: str) -> Rate | None:
-        try:
-            found = self.rates[text]
-        except KeyError:
-            try:
-                found = parse_rate_cell(text)
-            except RateSyntaxError as error:
-                found = error
-            self.rates[text] = found
-        if isinstance(found, RateSyntaxError):
-            raise found
-        return found
-
-    def date(self, text: str) -> date | None:
-        try:
-            return self.dates[text]
-        except KeyError:
-            found = self.dates[text] = parse_export_date(text)
-            return found
-
-    def unit(self, text: str) -> str | None:
-        try:
-            return self.unit_codes[text]
-        except KeyError:
-            found = self.unit_codes[text] = self.units.canonical(text)
-            return found
-
-
 def parse_export_date(text: str) -> date | None:
     """``MM/DD/YY HH:MM:SS`` (Access via mdb-export), ``MM/DD/YYYY``, or ISO; None when it is none of them."""
     text = text.strip()
@@ -133,26 +97,139 @@ def is_no_unit(text: str) -> bool:
     return text == "" or text.strip("-–") == ""
 
 
-def _rates(
-    cells: list[str], rate_columns: list[tuple[int, str, str]], cells_of: _Cells, faults: dict[str, CellFault],
-    where: str, line: int,
-) -> tuple[dict[str, Rate], bool]:
-    """The row's rates by treatment code, and whether any rate cell is filled; unreadable cells go to ``faults``."""
-    rates: dict[str, Rate] = {}
-    filled = False
-    for index, column, code in rate_columns:
-        cell = cells[index]
-        if not cell or cell.isspace():
-            continue
-        filled = True
-        try:
-            rate = cells_of.rate(cell)
-        except RateSyntaxError as error:
-            faults[code] = CellFault(where, line, column, cell.strip(), error.problem)
-            continue
-        if rate is not None:
-            rates[code] = rate
-    return rates, filled
+@dataclass(frozen=True, slots=True)
+class _Layout:
+    """Where a row's cells are, from the header."""
+
+    width: int
+    tariff: int
+    eff_date: int
+    uom: int
+    descriptions: tuple[int, ...]
+    rates: tuple[tuple[int, str, str], ...]  # (index, column, treatment code)
+    unknown: tuple[str, ...]
+
+    @classmethod
+    def of(cls, header: list[str], codes: Mapping[str, str | None]) -> _Layout:
+        rates, unknown = [], []
+        for index, column in enumerate(header):
+            if column in OWN_COLUMNS:
+                continue
+            abbreviation = COLUMN_ABBREVIATIONS.get(column, column)
+            if abbreviation not in codes:
+                unknown.append(column)
+            elif codes[abbreviation] is not None:
+                rates.append((index, column, codes[abbreviation]))
+        position = {column: index for index, column in enumerate(header)}
+        return cls(
+            width=len(header),
+            tariff=position["TARIFF"],
+            eff_date=position["EFF_DATE"],
+            uom=position["UOM"],
+            descriptions=tuple(position[c] for c in DESCRIPTION_COLUMNS if c in position),
+            rates=tuple(rates),
+            unknown=tuple(unknown),
+        )
+
+
+class _RowReader:
+    """One export's rows into ``TariffRow``; cell texts are parsed once each (an export repeats "Free", "8 %"
+    and its dates thousands of times)."""
+
+    def __init__(self, path: Path, layout: _Layout, units: Units, general_code: str) -> None:
+        self.layout, self.units, self.general_code = layout, units, general_code
+        self.where = path.name  # a fault names the file only: messages go back to senders, paths stay here
+        self.source = f"{path.name} (CBSA tariff export)"
+        self.rates: dict[str, Rate | None | RateSyntaxError] = {}
+        self.dates: dict[str, date | None] = {}
+        self.unit_codes: dict[str, str | None] = {}
+        self.items_with_rates: dict[str, bool] = {}
+
+    def read(self, cells: list[str], line: int) -> TariffRow | CellFault | None:
+        """The row starting on ``line``: a tariff row, a fault when it is no tariff row at all, None for a
+        grouping row."""
+        layout = self.layout
+        text = cells[layout.tariff].strip() if layout.tariff < len(cells) else ""
+        key = text.replace(".", "").replace(" ", "")
+        if not _TARIFF.fullmatch(text) or not key or len(key) > CLASSIFICATION_DIGITS:
+            return CellFault(self.where, line, "TARIFF", text, f"{text!r} is not a tariff number")
+        if len(key) not in (ITEM_DIGITS, CLASSIFICATION_DIGITS):
+            return None
+        faults: dict[str, CellFault] = {}
+        if len(cells) != layout.width:
+            faults[WHOLE_ITEM] = CellFault(
+                self.where, line, "TARIFF", text,
+                f"the row has {len(cells)} cells but the header has {layout.width} columns; the row is not used",
+            )
+            cells = (cells + [""] * layout.width)[: layout.width]
+        # A classification's own rate cells are stale copies: read only when no tariff item row with rates came
+        # before it (CBSA's export always lists the item first; the builder decides what a row without one gets).
+        rates: dict[str, Rate] = {}
+        has_rates = False
+        if len(key) == ITEM_DIGITS or not self.items_with_rates.get(key[:ITEM_DIGITS], False):
+            rates, has_rates = self._rates(cells, faults, line)
+        if len(key) == ITEM_DIGITS:
+            self.items_with_rates[key] = self.items_with_rates.get(key, False) or has_rates
+        return TariffRow(
+            key=key,
+            text=text,
+            description=" ".join(" ".join([cells[i] for i in layout.descriptions]).split()),
+            unit=self._unit(cells[layout.uom].strip(), faults, line),
+            start=self._date(cells[layout.eff_date].strip(), faults, line),
+            rates=rates,
+            faults=faults,
+            has_rates=has_rates,
+            general_given=self.general_code in rates or self.general_code in faults,
+            source=self.source,
+            row=line,
+            cells=tuple(cells),
+        )
+
+    def _date(self, text: str, faults: dict[str, CellFault], line: int) -> date:
+        found = self.dates.get(text, _UNSEEN)
+        if found is _UNSEEN:
+            found = self.dates[text] = parse_export_date(text)
+        if found is None:
+            faults[WHOLE_ITEM] = CellFault(
+                self.where, line, "EFF_DATE", text, f"{text!r} is not a date MM/DD/YY HH:MM:SS"
+            )
+            return date.min
+        return found
+
+    def _unit(self, text: str, faults: dict[str, CellFault], line: int) -> str | None:
+        if is_no_unit(text):
+            return None
+        found = self.unit_codes.get(text, _UNSEEN)
+        if found is _UNSEEN:
+            found = self.unit_codes[text] = self.units.canonical(text)
+        if found is None:
+            faults[UNIT_OF_MEASURE] = CellFault(
+                self.where, line, "UOM", text, f"{text!r} is not a UN/ECE Rec 20 unit code nor a CBSA alias"
+            )
+        return found
+
+    def _rates(self, cells: list[str], faults: dict[str, CellFault], line: int) -> tuple[dict[str, Rate], bool]:
+        """The row's rates by treatment code, and whether any rate cell is filled; unreadable cells go to
+        ``faults``."""
+        rates: dict[str, Rate] = {}
+        filled = False
+        for index, column, code in self.layout.rates:
+            cell = cells[index]
+            if not cell or cell.isspace():
+                continue
+            filled = True
+            found = self.rates.get(cell, _UNSEEN)
+            if found is _UNSEEN:
+                try:
+                    found = parse_rate_cell(cell)
+                except RateSyntaxError as error:
+                    found = error
+                self.rates[cell] = found
+            if isinstance(found, RateSyntaxError):
+                faults[code] = CellFault(self.where, line, column, cell.strip(), found.problem)
+            elif found is not None:
+                rates[code] = found
+        return rates, filled
 
 
 def read_export(path: Path, codes: Mapping[str, str | None], units: Units, general_code: str) -> ExportFile:
@@ -162,96 +239,26 @@ def read_export(path: Path, codes: Mapping[str, str | None], units: Units, gener
     if "\x00" in text:  # the csv module refuses a NUL anywhere; as U+FFFD it spoils only its own cell
         text = text.replace("\x00", "\ufffd")
     reader = csv.reader(io.StringIO(text, newline=""))
-    header = read_header(reader, name, REQUIRED_COLUMNS)
-    position = {column: index for index, column in enumerate(header)}
-    rate_columns: list[tuple[int, str, str]] = []  # (index, column, treatment code)
-    unknown = []
-    for index, column in enumerate(header):
-        abbreviation = COLUMN_ABBREVIATIONS.get(column, column)
-        if column in OWN_COLUMNS:
-            continue
-        if abbreviation in codes:
-            code = codes[abbreviation]
-            if code is not None:
-                rate_columns.append((index, column, code))
-        else:
-            unknown.append(column)
-    result = ExportFile(unknown_columns=tuple(unknown))
-    cells_of = _Cells(units)
-    tariff_at, date_at, unit_at = position["TARIFF"], position["EFF_DATE"], position["UOM"]
-    descriptions = [position[c] for c in DESCRIPTION_COLUMNS if c in position]
-    width = len(header)
-    source = f"{path.name} (CBSA tariff export)"
-    where = path.name  # a fault is named by the file's name: messages go back to senders, paths stay here
-    items_with_rates: dict[str, bool] = {}
+    layout = _Layout.of(read_header(reader, name, REQUIRED_COLUMNS), codes)
+    rows = _RowReader(path, layout, units, general_code)
+    result = ExportFile(unknown_columns=layout.unknown)
     line = 1
     while True:
-        start_line = line + 1
+        start = line + 1  # a quoted description may span lines: a row is named by the line it starts on
         try:
             cells = next(reader)
         except StopIteration:
-            break
+            return result
         except csv.Error as error:
             raise ReferenceDataError(name, reader.line_num, None, f"not CSV: {error}") from None
         line = reader.line_num
         if not cells or not "".join(cells).strip():
             continue
         result.data_rows += 1
-        tariff_text = cells[tariff_at].strip() if tariff_at < len(cells) else ""
-        key = tariff_text.replace(".", "").replace(" ", "")
-        if not _TARIFF.fullmatch(tariff_text) or not key or len(key) > CLASSIFICATION_DIGITS:
-            result.faults.append(
-                CellFault(where, start_line, "TARIFF", tariff_text, f"{tariff_text!r} is not a tariff number")
-            )
-            continue
-        if len(key) not in (ITEM_DIGITS, CLASSIFICATION_DIGITS):
+        found = rows.read(cells, start)
+        if found is None:
             result.headings += 1
-            continue
-        faults: dict[str, CellFault] = {}
-        if len(cells) != width:
-            faults[WHOLE_ITEM] = CellFault(
-                where, start_line, "TARIFF", tariff_text,
-                f"the row has {len(cells)} cells but the header has {width} columns; the row is not used",
-            )
-            cells = (cells + [""] * width)[:width]
-        date_text = cells[date_at].strip()
-        start = cells_of.date(date_text)
-        if start is None:
-            faults[WHOLE_ITEM] = CellFault(
-                where, start_line, "EFF_DATE", date_text, f"{date_text!r} is not a date MM/DD/YY HH:MM:SS"
-            )
-            start = date.min
-        unit_text = cells[unit_at].strip()
-        unit = None
-        if not is_no_unit(unit_text):
-            unit = cells_of.unit(unit_text)
-            if unit is None:
-                faults[UNIT_OF_MEASURE] = CellFault(
-                    where, start_line, "UOM", unit_text,
-                    f"{unit_text!r} is not a UN/ECE Rec 20 unit code nor a CBSA alias",
-                )
-        # A classification's own rate cells are stale copies: read only when no tariff item row with rates came
-        # before it (CBSA's export always lists the item first; the builder decides what a row without one gets).
-        rates: dict[str, Rate] = {}
-        has_rates = False
-        if len(key) == ITEM_DIGITS or not items_with_rates.get(key[:ITEM_DIGITS], False):
-            rates, has_rates = _rates(cells, rate_columns, cells_of, faults, where, start_line)
-        if len(key) == ITEM_DIGITS:
-            items_with_rates[key] = items_with_rates.get(key, False) or has_rates
-        result.rows.append(
-            TariffRow(
-                key=key,
-                text=tariff_text,
-                description=" ".join(" ".join([cells[i] for i in descriptions]).split()),
-                unit=unit,
-                start=start,
-                rates=rates,
-                faults=faults,
-                has_rates=has_rates,
-                general_given=general_code in rates or general_code in faults,
-                source=source,
-                row=start_line,
-                cells=tuple(cells),
-            )
-        )
-    return result
+        elif isinstance(found, CellFault):
+            result.faults.append(found)
+        else:
+            result.rows.append(found)
