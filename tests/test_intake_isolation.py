@@ -221,3 +221,20 @@ def test_carm_intake_reports_the_quarantined_file_and_exits_1_then_0(carm: Any, 
     assert "b-bad.edi" in err and "quarantined" in err and "Traceback" not in err
     code, out, err = carm("intake", "--as-of", AS_OF)
     assert code == 0 and "0 file(s) answered" in out and "b-bad" not in err
+
+
+def test_a_value_the_database_cannot_even_look_up_quarantines_that_file_only(
+    runtime: Runtime, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The batch reads the ledger once for every file's transaction numbers: a value the database refuses in
+    that query (not an outage) is narrowed down to its file, the others judged on their own."""
+    three_files(runtime)
+    original = records.load_view
+
+    def load_view(session: Any, numbers: Any, *args: Any) -> Any:
+        if transaction(2) in set(numbers):
+            overflow(session)
+        return original(session, numbers, *args)
+
+    monkeypatch.setattr(records, "load_view", load_view)
+    assert_isolated(runtime, run_intake(runtime, as_of=AS_OF), "numeric field overflow")

@@ -313,10 +313,20 @@ class _Batch:
             except Exception as exc:  # noqa: BLE001 - see judge below
                 self.own_fault(file, "judge", exc)
         files = [file for file in files if not file.done]
-        with Session(runtime.engine) as session, session.begin():
-            view = records.load_view(session, numbers, references,
-                                     [(f.row.key, f.sha256) for f in files if f.sha256])
-            posted_elsewhere = inbox.posted_ids(session, [f.row.id for f in files])
+        try:
+            with Session(runtime.engine) as session, session.begin():
+                view = records.load_view(session, numbers, references,
+                                         [(f.row.key, f.sha256) for f in files if f.sha256])
+                posted_elsewhere = inbox.posted_ids(session, [f.row.id for f in files])
+        except Exception as exc:
+            if classify(exc) is FaultKind.TRANSIENT:
+                raise
+            # The database refused a value of some file in the batch's lookup: find it by judging each file in
+            # its own round (in order, so each is judged against the ledger with the ones before it posted).
+            if len(files) == 1:
+                self.own_fault(files[0], "judge", exc)
+                return []
+            return [again for file in files for again in self.judge_round([file], registry)]
         judged_files: list[_File] = []
         for file in files:
             if file.row.id in posted_elsewhere:
