@@ -2,11 +2,10 @@
 
 Writes go to a hidden temporary file in the destination folder (``.<name>.<8 random characters>.partial``), are
 flushed to disk, and are then renamed over the destination with ``os.replace`` (atomic on POSIX within one file
-system), so a reader never sees a partly written object. ``list`` skips writes in progress: those temporary
-files, and hidden files (a name or folder starting with ``.``) changed less than ``HIDDEN_UPLOAD_GRACE`` ago —
-upload tools (rsync, sftp clients) write under such a name and rename the file when it is complete. Every other
-file is listed, hidden ones included, so that nothing a sender drops is silently ignored (intake quarantines
-hidden files by their name). This store refuses to write names starting with ``.``.
+system), so a reader never sees a partly written object. ``list`` skips those temporary files, and only those:
+every other file is listed, hidden ones included, so that nothing a sender drops is silently ignored (intake
+quarantines hidden files by their name; upload tools that write under a hidden temporary name, such as rsync,
+must be told to write elsewhere: see docs/operations.md). This store refuses to write names starting with ``.``.
 """
 
 from __future__ import annotations
@@ -18,7 +17,7 @@ import re
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 from pipeline.errors import TransientError
@@ -43,8 +42,6 @@ def _hidden(relative: str) -> bool:
     return any(segment.startswith(".") for segment in relative.split("/"))
 
 
-#: A hidden file younger than this may be another tool's upload in progress: not listed yet.
-HIDDEN_UPLOAD_GRACE = timedelta(minutes=30)
 #: The temporary file of a write in progress (``tempfile.mkstemp`` draws its 8 characters from [a-z0-9_]).
 _PARTIAL = re.compile(r"\..+\.[a-z0-9_]{8}\.partial", re.DOTALL)
 
@@ -116,8 +113,6 @@ class LocalStore:
                 with self._faults(key):
                     stat = path.stat()
                     modified = datetime.fromtimestamp(stat.st_mtime, UTC)
-                    if _hidden(key) and datetime.now(UTC) - modified < HIDDEN_UPLOAD_GRACE:
-                        continue
                     etag = _md5(path)
             except ObjectNotFound:
                 continue  # deleted between the walk and now: it is simply no longer there
