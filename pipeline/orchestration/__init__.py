@@ -11,6 +11,8 @@
 - ``report``: run summaries as log lines operations can read.
 - ``airflow_api``: a small client of Airflow's REST API (tokens, asset events, runs, logs), standard library
   only: for producers that wake the DAGs up after an upload, ``make airflow`` and the integration test.
+- ``process_session``: stopping every process of a session (``make airflow``'s Airflow), and the watchdog that
+  does it when the process that started it is killed.
 
 Nothing here imports Airflow, pandas, SQLAlchemy, lxml or boto3 at module level (``intake_results`` imports the
 intake package, so it is only imported inside task bodies).
