@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 from typing import Annotated
@@ -20,6 +19,7 @@ from pipeline.commands.common import (
     validation_context,
 )
 from pipeline.config import Settings
+from pipeline.errors import TerminalError
 
 
 def register(app: typer.Typer) -> None:
@@ -168,14 +168,15 @@ def assess(
 
 
 def generate(
-    cads: Annotated[int, typer.Option("--cads", min=1, help="How many CADs to generate.")],
-    out: Annotated[Path, typer.Option("--out", help="Folder to write <sender>/<file> into.")],
+    cads: Annotated[int | None, typer.Option("--cads", min=1, help="How many CADs to generate (with --day: a smaller day in its proportions).", show_default=False)] = None,
+    out: Annotated[Path | None, typer.Option("--out", help="Folder to write <sender>/<file> into (with --day: default the benchmark cache, CARM_HOME/bench-cache).", show_default=False)] = None,
     seed: Annotated[int, typer.Option("--seed", help="Same seed, same files.")] = 1,
     file_format: Annotated[str, typer.Option("--format", help="edifact, xml or mixed.")] = "mixed",
     invalid_rate: Annotated[float, typer.Option("--invalid-rate", min=0.0, max=1.0, help="Share of faulty CADs.")] = 0.0,
     start: Annotated[str, typer.Option("--start", help="First business day (the shipped FX data covers 2024-2025).")] = "2025-05-05",
     days: Annotated[int, typer.Option("--days", min=1, help="Business days of submissions.")] = 1,
     providers: Annotated[int, typer.Option("--providers", min=1, help="Service providers.")] = 3,
+    day: Annotated[bool, typer.Option("--day", help="A national day: 110,000 CADs, 550 files of 200 from 40 providers, 1-20 lines, 70 % EDIFACT (takes only --cads, --seed, --out).")] = False,
     json_output: JsonOption = False,
 ) -> None:
     """Write realistic synthetic submissions, a registry.json for them and a manifest.json of expected codes."""
@@ -183,15 +184,21 @@ def generate(
     def body() -> int:
         from datetime import date
 
-        from pipeline.generate import generate_submissions
+        from pipeline.generate import generate_submissions, write_batch
         from pipeline.reference import load_reference
 
+        if day:
+            if (file_format, invalid_rate, start, days, providers) != ("mixed", 0.0, "2025-05-05", 1, 3):
+                raise TerminalError("--day takes only --cads, --seed and --out: a national day has its shape")
+            return write_national_day(cads, out, seed, json_output)
+        if cads is None or out is None:
+            raise TerminalError("--cads and --out are required (unless --day)")
         if file_format not in ("edifact", "xml", "mixed"):
-            raise typer.BadParameter("--format must be edifact, xml or mixed")
+            raise TerminalError("--format must be edifact, xml or mixed")
         try:
             first_day = date.fromisoformat(start)
         except ValueError:
-            raise typer.BadParameter(f"--start {start!r} is not YYYY-MM-DD") from None
+            raise TerminalError(f"--start {start!r} is not YYYY-MM-DD") from None
         reference = load_reference(os.environ.get("CARM_REFDATA_DIR") or None)
         try:
             batch = generate_submissions(
@@ -199,32 +206,35 @@ def generate(
                 invalid_rate=invalid_rate, days=days, providers=providers,
             )
         except ValueError as exc:
-            raise typer.BadParameter(str(exc)) from None
-        written = write_generated(batch, out)
-        summary = {"files": len(batch.files), "declarations": batch.declaration_count, "out": str(out),
-                   "registry": str(out / "registry.json"), "manifest": str(out / "manifest.json"),
-                   "bytes": written}
-        if json_output:
-            print_json(summary)
-        else:
-            stdout().print(
-                f"Wrote {summary['files']} files ({written:,} bytes, {summary['declarations']} CADs) under {out}; "
-                f"registry: {summary['registry']}; expected codes: {summary['manifest']}"
-            )
-        return 0
+            raise TerminalError(str(exc)) from None
+        written = write_batch(batch, out)
+        return print_generated(len(batch.files), batch.declaration_count, written, out, json_output)
 
     run(body)
 
 
-def write_generated(batch, out: Path) -> int:  # noqa: ANN001
-    """Write a generated batch to a folder: ``<sender>/<file>``, ``registry.json``, ``manifest.json``."""
-    total = 0
-    for generated in batch.files:
-        target = out / generated.path
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(generated.data)
-        total += len(generated.data)
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "registry.json").write_text(json.dumps(batch.registry_document(), indent=2), encoding="utf-8")
-    (out / "manifest.json").write_text(json.dumps(batch.manifest(), indent=2), encoding="utf-8")
-    return total
+def write_national_day(cads: int | None, out: Path | None, seed: int, json_output: bool) -> int:
+    """``carm generate --day``: into ``--out``, or into the benchmarks' cache (reused when already there)."""
+    from pipeline.generate import cached_day, day_shape, write_day
+    from pipeline.reference import load_reference
+
+    reference = load_reference(os.environ.get("CARM_REFDATA_DIR") or None)
+    shape = day_shape(cads)
+    if out is None:
+        stored = cached_day(Settings.from_env().home / "bench-cache", seed=seed, shape=shape, reference=reference)
+    else:
+        stored = write_day(out, seed=seed, shape=shape, reference=reference)
+    return print_generated(stored.files, stored.declarations, stored.bytes, stored.folder, json_output)
+
+
+def print_generated(files: int, declarations: int, written: int, out: Path, json_output: bool) -> int:
+    summary = {"files": files, "declarations": declarations, "out": str(out),
+               "registry": str(out / "registry.json"), "manifest": str(out / "manifest.json"), "bytes": written}
+    if json_output:
+        print_json(summary)
+    else:
+        stdout().print(
+            f"Wrote {files} files ({written:,} bytes, {declarations} CADs) under {out}; "
+            f"registry: {summary['registry']}; expected codes: {summary['manifest']}"
+        )
+    return 0

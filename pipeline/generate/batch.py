@@ -119,7 +119,7 @@ class _Cycle:
         return variants[used % len(variants)]
 
 
-class _Generator:
+class Generator:
     """One generation call's state: the world, its factories, the file plans."""
 
     def __init__(self, rng: random.Random, reference: ReferenceData, world: World) -> None:
@@ -216,6 +216,21 @@ class _Generator:
             return True
         return False
 
+    def place_faults(self, allowed: Sequence[Fault], invalid_rate: float, cads: int) -> None:
+        """About ``invalid_rate`` of the files with a file fault and of the ``cads`` CADs with a declaration
+        fault, cycling through the ``allowed`` faults."""
+        file_cycle = _Cycle([f for f in allowed if f.scope == FILE], self.rng)
+        declaration_cycle = _Cycle([f for f in allowed if f.scope == DECLARATION], self.rng)
+        if file_cycle:
+            count = min(max(1, round(invalid_rate * len(self.plans))), len(self.plans))
+            chosen = [file_cycle.next() for _ in range(count)]
+            # A reused reference (S13) points at a file that must itself stay free of file faults: placed last.
+            for fault in sorted(chosen, key=lambda f: f.code == "S13"):
+                self.place_file_fault(fault)
+        if declaration_cycle:
+            for _ in range(max(1, round(invalid_rate * cads))):
+                self.place_declaration_fault(declaration_cycle.next())
+
     def place_amendment(self) -> bool:
         found = self.random_clean_slot(lambda p: self.original_for(p, earlier_day=True) is not None)
         if found is None:
@@ -266,7 +281,7 @@ def generate_submissions(
         raise ValueError("days and cads_per_file must be at least 1")
     rng = random.Random(seed)
     world = build_world(rng, providers=providers, importers=importers or max(4 * providers, min(400, cads // 25)))
-    generator = _Generator(rng, reference, world)
+    generator = Generator(rng, reference, world)
     dates = business_days(start, days)
 
     weights = [p.weight for p in world.providers]
@@ -296,17 +311,7 @@ def generate_submissions(
     if invalid_rate > 0:
         allowed = available_faults(format=format, providers=providers, ledger=ledger_faults,
                                    oversize=max_file_bytes is not None, only=faults)
-        file_cycle = _Cycle([f for f in allowed if f.scope == FILE], rng)
-        declaration_cycle = _Cycle([f for f in allowed if f.scope == DECLARATION], rng)
-        if file_cycle:
-            count = min(max(1, round(invalid_rate * len(generator.plans))), len(generator.plans))
-            chosen = [file_cycle.next() for _ in range(count)]
-            # A reused reference (S13) points at a file that must itself stay free of file faults: placed last.
-            for fault in sorted(chosen, key=lambda f: f.code == "S13"):
-                generator.place_file_fault(fault)
-        if declaration_cycle:
-            for _ in range(max(1, round(invalid_rate * cads))):
-                generator.place_declaration_fault(declaration_cycle.next())
+        generator.place_faults(allowed, invalid_rate, cads)
     if amend_rate > 0 and len(dates) > 1:
         for _ in range(round(amend_rate * cads)):
             generator.place_amendment()
@@ -334,7 +339,7 @@ def generate_large_submission(
         raise ValueError(f"syntax must be {EDIFACT} or {XML}, not {syntax!r}")
     rng = random.Random(seed)
     world = build_world(rng, providers=1, importers=200)
-    generator = _Generator(rng, reference, world)
+    generator = Generator(rng, reference, world)
     plan = new_plan(rng, index=0, provider=world.providers[0], business_date=business_date, declarations=[],
                     syntax=syntax)
     plan.charset, plan.una, plan.line_breaks, plan.decimal_mark = "UNOC", True, True, "."

@@ -126,7 +126,8 @@ class DeclarationFactory:
 
     # -- declarations ---------------------------------------------------------------------------------------
 
-    def build(self, rng: random.Random, filing: Filing, *, clvs: bool = False) -> Declaration:
+    def build(self, rng: random.Random, filing: Filing, *, clvs: bool = False, line_count: int | None = None) -> Declaration:
+        """A valid CAD; ``line_count`` sets how many lines a regular (non-CLVS) CAD has, else the usual mix."""
         reference = self.reference
         export = weighted(rng, CLVS_EXPORT_COUNTRIES if clvs else EXPORT_COUNTRIES)
         if export not in reference.countries:
@@ -141,7 +142,12 @@ class DeclarationFactory:
         shipment = release - timedelta(days=rng.randint(*_TRANSIT_DAYS[mode]))
         invoice, shipment = self._invoice(rng, export, shipment, release)
 
-        count = rng.randint(1, 6) if clvs else (rng.randint(11, 30) if rng.random() < 0.02 else rng.randint(1, 9))
+        if clvs:
+            count = rng.randint(1, 6)
+        elif line_count is not None:
+            count = line_count
+        else:
+            count = rng.randint(11, 30) if rng.random() < 0.02 else rng.randint(1, 9)
         lines = []
         for number in range(1, count + 1):
             ccn = self.cargo_control(rng, mode) if clvs else None
