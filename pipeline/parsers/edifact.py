@@ -18,6 +18,7 @@ from typing import NamedTuple
 
 from pydifact.control import Characters
 
+from pipeline.digits import is_ascii_digits
 from pipeline.findings import Finding
 from pipeline.model import FILER_CHARGE_TYPES, Declaration, FilerAmount, Interchange, Line, Party
 from pipeline.parsers import ParseResult
@@ -37,6 +38,11 @@ CUSDEC_IDENTIFIER = ("CUSDEC", "D", "96B", "UN")
 ENVELOPE_TAGS = frozenset({"UNB", "UNG", "UNH", "UNT", "UNE", "UNZ"})
 MAX_FINDINGS = 1000  # a file of garbage should not yield a million findings
 _MANY = 1_000_000  # line groups: the 999-line limit is a business rule (B20), not syntax
+# ISO 9735 lengths of the numbers the reader compares: UNT 0074, UNE 0060 and UNZ 0036 are n..6; CST 1496 n..5.
+COUNT_DIGITS = 6
+LINE_NUMBER_DIGITS = 5
+# A sender's value longer than this is named by its start in a message (as validation names long numbers).
+_SHOWN_CHARACTERS = 40
 
 
 class Slot(NamedTuple):
@@ -265,7 +271,31 @@ def _text(elements: list[list[str]], element: int) -> str:
 
 
 def _iso_date(text: str) -> str:
-    return f"{text[:4]}-{text[4:6]}-{text[6:]}" if len(text) == 8 and text.isdigit() else text
+    return f"{text[:4]}-{text[4:6]}-{text[6:]}" if is_ascii_digits(text, 8) else text
+
+
+def _plain_number(text: str, digits: int) -> int | None:
+    """A numeric data element of at most ``digits`` characters (ISO 9735 ``n..digits``) as an int, else None.
+
+    The length is checked before ``int`` sees the text: it refuses over 4,300 digits."""
+    return int(text) if len(text) <= digits and is_ascii_digits(text) else None
+
+
+def _quoted(value: str) -> str:
+    """The sender's value for a message, cut short: a finding names the value, it does not repeat 5,000 digits."""
+    shown, rest = _cut(value)
+    return f"{shown!r}{rest}"
+
+
+def _shown_tag(tag: str) -> str:
+    shown, rest = _cut(tag)
+    return f"{shown}{rest}" if tag else "(empty)"
+
+
+def _cut(text: str) -> tuple[str, str]:
+    if len(text) <= _SHOWN_CHARACTERS:
+        return text, ""
+    return text[:20], f"… ({len(text):,} characters)"
 
 
 class _Pool:
@@ -326,7 +356,7 @@ class _MessageReader:
                allowed: tuple[str, ...], what: str) -> str:
         value = _component(segment.elements, element, component)
         if value not in allowed:
-            self.error("S12", f"{what} is {value!r}, expected {' or '.join(allowed)}", location, element + 1)
+            self.error("S12", f"{what} is {_quoted(value)}, expected {' or '.join(allowed)}", location, element + 1)
         return value
 
     # -- walking -----------------------------------------------------------------------------------------
@@ -346,7 +376,7 @@ class _MessageReader:
         if slot is None:
             known = tag in _ALL_TAGS
             why = "is not allowed here (misplaced or repeated)" if known else "is not a segment of CUSDEC D.96B"
-            self.error("S12", f"segment {tag or '(empty)'} {why}", location)
+            self.error("S12", f"segment {_shown_tag(tag)} {why}", location)
             return
         elements, layout = segment.elements, SEGMENT_LAYOUTS[tag]
         # Compared in C (map/any) because it runs for every segment of the file.
@@ -467,7 +497,7 @@ class _MessageReader:
         line = self.line = _LineDraft(location)
         elements = segment.elements
         number = _component(elements, 0, 0)
-        line.number = int(number) if number.isdigit() else 0
+        line.number = _plain_number(number, LINE_NUMBER_DIGITS) or 0  # only to say which line a finding is about
         self.expect(segment, location, 1, 1, ("108",), "classification code list (CST 1131)")
         self.expect(segment, location, 2, 1, ("109",), "tariff treatment code list (CST 1131)")
         text = self.pool.text
@@ -632,9 +662,9 @@ _HANDLERS: Mapping[str, Callable[[_MessageReader, RawSegment, str], None]] = Map
 def report_segment_syntax(segment: RawSegment, location: str, reporter: _MessageReader | _InterchangeReader) -> None:
     """S08 for text outside the declared syntax level, S12 for an unterminated last segment."""
     if segment.problem is not None:
-        reporter.error("S08", f"segment {segment.tag}: {segment.problem}", location, segment.bad_element or None)
+        reporter.error("S08", f"segment {_shown_tag(segment.tag)}: {segment.problem}", location, segment.bad_element or None)
     if not segment.terminated:
-        reporter.error("S12", f"the file ends inside segment {segment.tag} (no segment terminator)", location)
+        reporter.error("S12", f"the file ends inside segment {_shown_tag(segment.tag)} (no segment terminator)", location)
 
 
 class _Group(NamedTuple):
@@ -685,7 +715,7 @@ class _InterchangeReader:
             report_segment_syntax(segment, location, self)
         if self.closed:
             if not self.after_close_reported:
-                self.error("S03", f"segment {tag} after UNZ: a file holds one interchange", location)
+                self.error("S03", f"segment {_shown_tag(tag)} after UNZ: a file holds one interchange", location)
                 self.after_close_reported = True
             return
         if tag == "UNB":
@@ -707,7 +737,7 @@ class _InterchangeReader:
         elif tag == "UNT":
             self.error("S12", "UNT without a UNH", location)
         else:
-            self.error("S12", f"segment {tag or '(empty)'} outside a message (no UNH before it)", location)
+            self.error("S12", f"segment {_shown_tag(tag)} outside a message (no UNH before it)", location)
 
     # -- interchange ------------------------------------------------------------------------------------
     def unb(self, segment: RawSegment, location: str) -> None:
@@ -725,10 +755,10 @@ class _InterchangeReader:
         }
         self.header_location = location
         if charset not in SYNTAX_CODECS:
-            self.error("S03", f"UNB syntax identifier {charset!r} is not one of {', '.join(SYNTAX_CODECS)}",
+            self.error("S03", f"UNB syntax identifier {_quoted(charset)} is not one of {', '.join(SYNTAX_CODECS)}",
                        location, 1)
         if version not in SYNTAX_VERSIONS:
-            self.error("S03", f"UNB syntax version {version!r} is not 3 or 4", location, 1)
+            self.error("S03", f"UNB syntax version {_quoted(version)} is not 3 or 4", location, 1)
         for element, field, what in ((2, "sender", "sender identification (0004)"),
                                      (3, "recipient", "recipient identification (0010)"),
                                      (4, "prepared_at", "date and time of preparation (S004)"),
@@ -744,15 +774,17 @@ class _InterchangeReader:
         count, reference = _component(segment.elements, 0, 0), _component(segment.elements, 1, 0)
         expected = self.groups if self.uses_groups else self.messages
         unit = "groups" if self.uses_groups else "messages"
-        if not count.isdigit():
-            self.error("S03", f"UNZ interchange control count {count!r} is not a number", location, 1)
-        elif int(count) != expected:
+        counted = _plain_number(count, COUNT_DIGITS)
+        if counted is None:
+            self.error("S03", f"UNZ interchange control count {_quoted(count)} is not a number of at most "
+                              f"{COUNT_DIGITS} digits", location, 1)
+        elif counted != expected:
             self.error("S05", f"UNZ counts {count} {unit}, the interchange holds {expected}", location, 1)
         if not reference:
             self.error("S03", "UNZ interchange control reference (0020) is missing", location, 2)
         elif self.header is not None and reference != self.header["control_reference"]:
-            self.error("S06", f"UNZ control reference {reference!r} differs from the UNB's "
-                              f"{self.header['control_reference']!r}", location, 2)
+            self.error("S06", f"UNZ control reference {_quoted(reference)} differs from the UNB's "
+                              f"{_quoted(self.header['control_reference'])}", location, 2)
 
     # -- groups -----------------------------------------------------------------------------------------
     def ung(self, segment: RawSegment, location: str) -> None:
@@ -776,15 +808,17 @@ class _InterchangeReader:
             self.error("S03", "UNE without a UNG", location)
             return
         count, reference = _component(segment.elements, 0, 0), _component(segment.elements, 1, 0)
-        if not count.isdigit():
-            self.error("S03", f"UNE group control count {count!r} is not a number", location, 1)
-        elif int(count) != self.group_messages:
+        counted = _plain_number(count, COUNT_DIGITS)
+        if counted is None:
+            self.error("S03", f"UNE group control count {_quoted(count)} is not a number of at most "
+                              f"{COUNT_DIGITS} digits", location, 1)
+        elif counted != self.group_messages:
             self.error("S05", f"UNE counts {count} messages, group {group.reference} holds {self.group_messages}",
                        location, 1)
         if not reference:
             self.error("S03", "UNE group reference number (0048) is missing", location, 2)
         elif reference != group.reference:
-            self.error("S06", f"UNE group reference {reference!r} differs from the UNG's {group.reference!r}",
+            self.error("S06", f"UNE group reference {_quoted(reference)} differs from the UNG's {_quoted(group.reference)}",
                        location, 2)
         self.group = None
 
@@ -808,24 +842,24 @@ class _InterchangeReader:
         if not reference:
             message.error("S12", "UNH message reference number (0062) is missing", location, 1)
         elif reference in self.references:
-            message.error("S12", f"UNH message reference {reference!r} is used twice in the interchange",
+            message.error("S12", f"UNH message reference {_quoted(reference)} is used twice in the interchange",
                           location, 1)
         self.references.add(reference)
         if message.skip:
             written = ":".join(segment.elements[1]) if len(segment.elements) > 1 else ""
-            message.error("S07", f"message type {written!r} is not {':'.join(CUSDEC_IDENTIFIER)}", location, 2)
+            message.error("S07", f"message type {_quoted(written)} is not {':'.join(CUSDEC_IDENTIFIER)}", location, 2)
         self.message = message
 
     def close_message(self, segment: RawSegment, location: str) -> None:
         message = self.message
         assert message is not None
         count, reference = _component(segment.elements, 0, 0), _component(segment.elements, 1, 0)
-        if not (count.isdigit() and int(count) == message.position):
-            message.error("S04", f"UNT counts {count!r} segments, the message has {message.position} "
+        if _plain_number(count, COUNT_DIGITS) != message.position:
+            message.error("S04", f"UNT counts {_quoted(count)} segments, the message has {message.position} "
                                  f"(UNH to UNT)", location, 1)
         if reference != message.reference:
-            message.error("S06", f"UNT message reference {reference!r} differs from the UNH's "
-                                 f"{message.reference!r}", location, 2)
+            message.error("S06", f"UNT message reference {_quoted(reference)} differs from the UNH's "
+                                 f"{_quoted(message.reference)}", location, 2)
         self.end_message(location)
 
     def abandon_message(self, tag: str) -> None:

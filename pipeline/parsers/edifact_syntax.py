@@ -140,28 +140,19 @@ class RawSegment(NamedTuple):
 
 
 class Tokenizer:
-    """Splits the bytes of an interchange into ``RawSegment``s, honouring the release character."""
+    """Splits the bytes of an interchange into ``RawSegment``s, honouring the release character.
+
+    Linear in the input whatever the sender wrote: terminators and release characters are found with
+    ``bytes.find``/``str.find`` and the text between them is split in C; no pattern that can backtrack runs over
+    the sender's text. A terminator is released when an odd run of release characters stands before it.
+    """
 
     def __init__(self, chars: Characters, codec: str, repertoire: re.Pattern[str] | None) -> None:
         self.chars = chars
         self.codec = codec
         self.repertoire = repertoire
-        terminator = re.escape(chars.segment_terminator.encode("ascii"))
-        release = re.escape(chars.escape_character.encode("ascii"))
-        # Unrolled loop: runs of ordinary bytes, each release character taking the byte after it literally.
-        # Group 1 is the segment without the whitespace before it and without its terminator.
-        self._segment = re.compile(
-            b"[ \r\n\t]*([^" + terminator + release + b"]*(?:" + release + b".[^" + terminator + release
-            + b"]*)*)" + terminator,
-            re.DOTALL,
-        )
-        release_text = re.escape(chars.escape_character)
-        separators = re.escape(chars.data_separator + chars.component_separator)
-        # A run of released or ordinary characters, then the separator (or the end) that ends it.
-        self._released_piece = re.compile(
-            f"((?:[^{release_text}{separators}]|{release_text}.|{release_text}$)*)([{separators}]|$)", re.DOTALL
-        )
-        self._unrelease = re.compile(f"{release_text}(.)", re.DOTALL).sub
+        self._terminator = chars.segment_terminator.encode("ascii")
+        self._release = ord(chars.escape_character)
 
     def segments(self, data: bytes, offset: int) -> Iterator[RawSegment]:
         """Every segment from ``offset`` on; whitespace between segments is skipped, empty text yields nothing."""
@@ -169,10 +160,16 @@ class Tokenizer:
         codec, repertoire, split = self.codec, self.repertoire, self.split
         release, element_separator = self.chars.escape_character, self.chars.data_separator
         component_separator = self.chars.component_separator
-        end = offset
-        for match in self._segment.finditer(data, offset):
-            end = match.end()
-            body = match.group(1)
+        terminator, release_byte, find = self._terminator, self._release, data.find
+        start = offset
+        while True:
+            stop = find(terminator, start)
+            if stop > start and data[stop - 1] == release_byte:
+                stop = self._unreleased_terminator(data, start, stop)
+            if stop < 0:
+                break
+            body = data[start:stop].lstrip(_INTER_SEGMENT_BYTES)
+            start = stop + 1
             try:
                 text = body.decode(codec)
             except UnicodeDecodeError:
@@ -188,9 +185,24 @@ class Tokenizer:
                 tag = parts[0]
                 elements = [part.split(component_separator) for part in parts[1:]]
             yield RawSegment(tag, elements, None, 0, True)
-        tail = data[end:].strip(_INTER_SEGMENT_BYTES)
+        tail = data[start:].strip(_INTER_SEGMENT_BYTES)
         if tail:
             yield self._read(tail, False)
+
+    def _unreleased_terminator(self, data: bytes, start: int, stop: int) -> int:
+        """The first terminator from ``stop`` on that no release character takes literally (-1: none).
+
+        Each run of release characters counted ends at its own terminator, so the runs are disjoint and the
+        counting is linear in the file however many there are."""
+        terminator, release = self._terminator, self._release
+        while stop >= 0:
+            before = stop
+            while before > start and data[before - 1] == release:
+                before -= 1
+            if (stop - before) % 2 == 0:
+                return stop
+            stop = data.find(terminator, stop + 1)
+        return stop
 
     def _read(self, body: bytes, terminated: bool) -> RawSegment:
         """The slow path: a segment with a problem to describe (or the unterminated end of the file)."""
@@ -212,6 +224,7 @@ class Tokenizer:
         return RawSegment(tag, elements, problem, bad_element, terminated)
 
     def split(self, text: str) -> tuple[str, list[list[str]]]:
+        """Tag and data elements of a segment's text; the tag is the whole first element."""
         chars = self.chars
         if chars.escape_character not in text:
             parts = text.split(chars.data_separator)
@@ -220,22 +233,40 @@ class Tokenizer:
         return self._split_released(text)
 
     def _split_released(self, text: str) -> tuple[str, list[list[str]]]:
-        """Split on the separators that are not released, then drop the release characters."""
+        """Split on the separators that are not released and drop the release characters, in one pass from
+        release character to release character (a lone one at the very end is kept as written)."""
+        release, element_separator = self.chars.escape_character, self.chars.data_separator
+        component_separator = self.chars.component_separator
         elements: list[list[str]] = []
         components: list[str] = []
-        unrelease = self._unrelease
-        for match in self._released_piece.finditer(text):
-            components.append(unrelease(r"\1", match.group(1)))
-            separator = match.group(2)
-            if separator != self.chars.component_separator:
-                elements.append(components)
-                components = []
-            if not separator:
+        pieces: list[str] = []  # of the component being read
+        start = 0
+        while True:
+            at = text.find(release, start)
+            plain = text[start:] if at < 0 else text[start:at]
+            for index, element in enumerate(plain.split(element_separator)):
+                if index:
+                    components.append("".join(pieces))
+                    elements.append(components)
+                    components, pieces = [], []
+                for position, component in enumerate(element.split(component_separator)):
+                    if position:
+                        components.append("".join(pieces))
+                        pieces = []
+                    pieces.append(component)
+            if at < 0:
                 break
-        return elements[0][0], elements[1:]
+            pieces.append(text[at + 1 : at + 2] or release)
+            start = at + 2
+        components.append("".join(pieces))
+        elements.append(components)
+        return component_separator.join(elements[0]), elements[1:]
 
     def _element_position(self, text: str, index: int) -> int:
         """1-based element position of ``text[index]`` (0 when it lies in the tag)."""
-        head = text[:index]
-        released = head.count(self.chars.escape_character + self.chars.data_separator)
-        return head.count(self.chars.data_separator) - released
+        release, separator = self.chars.escape_character, self.chars.data_separator
+        count = start = 0
+        while (at := text.find(release, start, index)) >= 0:
+            count += text.count(separator, start, at)
+            start = at + 2
+        return count + text.count(separator, start, max(index, start))
