@@ -9,7 +9,7 @@ from rich.console import Console
 from rich.table import Table
 
 from pipeline.money import format_cents, group_thousands, parse_amount, to_cents
-from pipeline.report import errors_by_code
+from pipeline.report import errors_by_code, own_errors
 from pipeline.validate import ValidationContext
 
 
@@ -26,9 +26,8 @@ def print_validation(console: Console, document: Mapping[str, Any], context: Val
         )
         for error in entry["errors"]:
             console.print(f"    {error['code']} {error['location']}: {error['message']}")
-        file_error_count = len(entry["errors"])
         for d in declarations:
-            own = d["errors"][file_error_count:]
+            own = own_errors(d)
             if not own and not d["warnings"]:
                 continue
             console.print(f"  transaction {d['transaction_number']} version {d['version']}:")

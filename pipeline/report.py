@@ -3,19 +3,21 @@ and their human summaries.
 
 The spec fixes ``{"declarations": [...]}``. Two additive keys carry what a file-level rejection needs:
 ``"files"`` (one entry per file, with its S/A01/A03 errors) and, on each declaration, ``"file"``. A declaration
-of a rejected file is ``"rejected"`` and lists the file's errors before its own, so a tool that reads only
-``declarations`` still sees why.
+of a rejected file is ``"rejected"`` and lists, before its own errors, the first of the file's errors of each
+code (with how many more there are), so a tool that reads only ``declarations`` still sees why, and a file of many
+messages and many syntax faults does not repeat every fault in every declaration.
 """
 
 from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
 from pipeline.assess.result import Assessment
 from pipeline.checking import CheckedFile
-from pipeline.findings import Finding
+from pipeline.findings import Finding, Scope, scope_of
 from pipeline.model import Declaration
 from pipeline.validate import DeclarationVerdict
 
@@ -42,13 +44,37 @@ def declaration_entry(checked: CheckedFile, verdict: DeclarationVerdict, assessm
     )
 
     if not checked.verdict.accepted(verdict):
-        entry = rejected_declaration_json(verdict.declaration, (*checked.verdict.file_findings, *verdict.findings))
+        file_errors = file_errors_by_code(checked.verdict.file_findings)
+        entry = rejected_declaration_json(verdict.declaration, (*file_errors, *verdict.findings))
     elif assessment is not None and index is not None:
         entry = accepted_declaration_json(assessment, index, verdict.warnings)
     else:
         entry = {**declaration_identity(verdict.declaration), "status": "accepted", "errors": [],
                  "warnings": [f.as_json() for f in verdict.warnings]}
     return {"file": checked.name, **entry}
+
+
+def file_errors_by_code(findings: Iterable[Finding]) -> tuple[Finding, ...]:
+    """The file's errors as each of its declarations repeats them: the first of each code, saying how many more
+    of that code the file's own entry lists."""
+    first: dict[str, Finding] = {}
+    counts: Counter[str] = Counter()
+    for finding in findings:
+        if finding.is_warning:
+            continue
+        first.setdefault(finding.code, finding)
+        counts[finding.code] += 1
+    return tuple(
+        finding if counts[code] == 1
+        else replace(finding, message=f"{finding.message} (and {counts[code] - 1:,} more {code} errors of this file, "
+                                      "listed in its entry under \"files\")")
+        for code, finding in first.items()
+    )
+
+
+def own_errors(declaration: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    """A declaration entry's own errors, without those it repeats from its file (S codes, A01, A03)."""
+    return [error for error in declaration["errors"] if scope_of(error["code"]) is not Scope.FILE]
 
 
 def validation_document(files: Sequence[CheckedFile]) -> dict[str, Any]:
@@ -86,16 +112,8 @@ def errors_by_code(document: Mapping[str, Any]) -> Counter[str]:
     for f in document["files"]:
         counts.update(e["code"] for e in f["errors"])
     for d in document["declarations"]:
-        own = d["errors"][len(_file_errors(document, d["file"])) :]
-        counts.update(e["code"] for e in own)
+        counts.update(e["code"] for e in own_errors(d))
     return counts
-
-
-def _file_errors(document: Mapping[str, Any], name: str) -> list[Any]:
-    for f in document["files"]:
-        if f["file"] == name:
-            return f["errors"]
-    return []
 
 
 def describe(findings: Iterable[Finding]) -> list[str]:

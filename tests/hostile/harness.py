@@ -13,6 +13,8 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from pipeline.report import own_errors
+
 ACCEPTED, REJECTED_FILE, REJECTED_DECLARATION = "accepted", "rejected-file", "rejected-declaration"
 #: 1,000 findings per file, then one "N more" finding per code (decisions.md; issue 12 says "one 'and N more'").
 MAX_FINDINGS = 1_000
@@ -55,11 +57,11 @@ class Expected:
 
 
 def validate_verdict(document: Mapping[str, Any]) -> tuple[str, set[str], list[str]]:
-    """(kind, codes, codes of every finding) of the one file of a ``carm validate --json`` document. A declaration lists its
-    file's errors before its own (decisions.md): they are counted once."""
+    """(kind, codes, codes of every finding) of the one file of a ``carm validate --json`` document. A declaration
+    repeats its file's errors (one per code, decisions.md): they are counted once, from the file's entry."""
     (entry,) = document["files"]
     file_codes = {e["code"] for e in entry["errors"]}
-    own = [e for d in document["declarations"] for e in d["errors"][len(entry["errors"]):]]
+    own = [e for d in document["declarations"] for e in own_errors(d)]
     findings = [e["code"] for e in entry["errors"]] + [e["code"] for e in own]
     findings += [w["code"] for d in document["declarations"] for w in d.get("warnings", ())]
     if file_codes:
