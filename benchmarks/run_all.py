@@ -3,7 +3,9 @@
 Each benchmark is also one command of its own: ``benchmarks/parse.py`` (50 MB EDIFACT and XML, next to
 pydifact), ``benchmarks/assess.py`` (1,000,000 lines), ``benchmarks/intake.py`` (10,000 CADs inbound to answers),
 ``benchmarks/close_period.py`` (5,000 importers, 1,000,000 postings), ``benchmarks/refdata.py`` (a 20,000-row CBSA
-tariff export and ten years of exchange rates loaded, target ≤ 2 s). Intake runs a second time on PostgreSQL
+tariff export and ten years of exchange rates loaded, target ≤ 2 s), ``benchmarks/national_day.py`` (110,000 CADs
+from inbound to answers on PostgreSQL and SQLite next to pydifact's split of the same EDIFACT, issue 11; the day is
+generated once into ``var/bench-cache/``; see benchmarks/README.md). Intake runs a second time on PostgreSQL
 when a server answers at ``CARM_BENCH_POSTGRES_URL`` (default ``postgresql+psycopg://postgres@127.0.0.1:5432/``),
 and says so when none does. Figures depend on the machine and its load: the script prints the load average before
 each.
@@ -17,7 +19,7 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-BENCHMARKS = ("assess.py", "intake.py", "close_period.py", "parse.py", "refdata.py")
+BENCHMARKS = ("assess.py", "intake.py", "close_period.py", "parse.py", "refdata.py", "national_day.py")
 DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/"
 
 
