@@ -260,7 +260,7 @@ def main(argv: list[str]) -> int:
 [carm] Airflow log      {log}
 [carm] CARM ledger      {carm_env.get('CARM_DB_URL', 'sqlite:///' + str(Path(carm_env['CARM_HOME']) / 'carm.db'))}
 [carm] buckets          {carm_env.get('CARM_INBOUND_URL', Path(carm_env['CARM_HOME']) / 'buckets')}
-[carm] demo data        {files or 'already there'} new files of period {DEMO_PERIOD}; CARM_AS_OF={carm_env['CARM_AS_OF']}
+[carm] demo data        {f'{files} new files' if files else 'already there'} (period {DEMO_PERIOD}); CARM_AS_OF={carm_env['CARM_AS_OF']}
 [carm] web UI           {base_url}   login: {USER} / {PASSWORD}
 [carm] try              carm_daily_notices with {{"date": "{days[-1]}"}};
 [carm]                  carm_close_period with {{"period": "{DEMO_PERIOD}", "as_of": "{close_at}"}}
@@ -273,28 +273,27 @@ def run_airflow(env: dict[str, str], home: Path, log: Path, client: AirflowClien
                 started: float) -> int:
     """Run ``airflow standalone`` in a session of its own, its output in ``log``, until it exits or a stop signal
     comes; then stop the whole session."""
-    # Signals wait until Airflow and its watchdog are both started (then the handlers below take them).
-    signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
+    # A stop signal waits until Airflow and its watchdog are both started (blocking the signals instead would
+    # block them in Airflow too: children inherit the signal mask).
+    stop_signals = StopSignals()
     with log.open("ab") as out:
         process = subprocess.Popen([str(Path(sys.executable).with_name("airflow")), "standalone"], env=env, cwd=home,
                                    stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
                                    start_new_session=True)
     watchdog = start_watchdog(process.pid, log)  # stops the session if this process is killed outright
-    for signum in STOP_SIGNALS:
-        signal.signal(signum, _raise_stop)
     say(f"starting Airflow (pid {process.pid}); its output goes to the log above")
     stopping = threading.Event()
     threading.Thread(target=wake_up, args=(client, process, files, started, stopping), daemon=True).start()
     try:
-        signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
+        stop_signals.arm()
         code = process.wait()
     except Stop as stop:
         stopping.set()
         for signum in STOP_SIGNALS:
             signal.signal(signum, signal.SIG_IGN)  # one stop is enough; a second Ctrl-C must not cut it short
         say(f"{stop}: stopping Airflow (SIGTERM, SIGKILL after 20 s)")
-        clean = stop_session(process.pid, reap=process.poll)
-        say("Airflow stopped" if clean else "Airflow did not stop within 20 s: killed")
+        stubborn = stop_session(process.pid, reap=process.poll)
+        say("Airflow stopped" if not stubborn else f"Airflow stopped; killed after 20 s: {'; '.join(stubborn)}")
         code = 0
     else:
         stop_session(process.pid, reap=process.poll)  # what the standalone process left behind
@@ -308,8 +307,25 @@ def run_airflow(env: dict[str, str], home: Path, log: Path, client: AirflowClien
     return code
 
 
-def _raise_stop(signum: int, _frame: object) -> None:
-    raise Stop(signum)
+class StopSignals:
+    """Handlers of the stop signals: they raise ``Stop`` once armed; a signal that came before is kept and
+    raised on arming."""
+
+    def __init__(self) -> None:
+        self.armed = False
+        self.pending: int | None = None
+        for signum in STOP_SIGNALS:
+            signal.signal(signum, self.handle)
+
+    def handle(self, signum: int, _frame: object) -> None:
+        if self.armed:
+            raise Stop(signum)
+        self.pending = self.pending or signum
+
+    def arm(self) -> None:
+        self.armed = True
+        if self.pending is not None:
+            raise Stop(self.pending)
 
 
 if __name__ == "__main__":

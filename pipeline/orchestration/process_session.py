@@ -65,16 +65,31 @@ def signal_session(session: int, sig: signal.Signals) -> None:
         pass
 
 
-def stop_session(session: int, *, grace: float = GRACE, reap: Callable[[], object] | None = None) -> bool:
-    """SIGTERM every process of ``session``, wait up to ``grace`` seconds, SIGKILL what is left; whether all
-    exited on SIGTERM. ``reap``: called while waiting (e.g. ``Popen.poll``), so the caller's own child does
-    not linger as a zombie."""
+def stop_session(session: int, *, grace: float = GRACE, reap: Callable[[], object] | None = None) -> list[str]:
+    """SIGTERM every process of ``session``, wait up to ``grace`` seconds, SIGKILL what is left; the commands
+    that had to be killed (empty: all exited on SIGTERM). ``reap``: called while waiting (e.g. ``Popen.poll``),
+    so the caller's own child does not linger as a zombie."""
     signal_session(session, signal.SIGTERM)
     if _wait_until_gone(session, grace, reap):
-        return True
+        return []
+    stubborn = [command_of(pid) for pid in session_members(session)]
     signal_session(session, signal.SIGKILL)
     _wait_until_gone(session, 5.0, reap)
-    return False
+    return stubborn
+
+
+def command_of(pid: int) -> str:
+    """A process's command line, short: without the interpreter, the program without its folder."""
+    try:
+        words = (_PROC / str(pid) / "cmdline").read_bytes().decode(errors="replace").split("\0")
+    except OSError:
+        return str(pid)
+    words = [word for word in words if word]
+    if len(words) > 1 and Path(words[0]).name.startswith("python"):
+        words = words[1:]
+    if not words:
+        return str(pid)
+    return " ".join([Path(words[0]).name, *words[1:]])[:60]
 
 
 def _wait_until_gone(session: int, timeout: float, reap: Callable[[], object] | None) -> bool:
