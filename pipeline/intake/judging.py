@@ -33,7 +33,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 
 from pipeline.answers import ACCEPTED, DUPLICATE, REJECTED
-from pipeline.billing import HolidayCalendar, is_late
+from pipeline.billing import HolidayCalendar
 from pipeline.findings import Finding, Scope
 from pipeline.model import Declaration, Interchange
 from pipeline.parsers import ParseResult, sniff
@@ -41,6 +41,7 @@ from pipeline.reference.types import ReferenceData
 from pipeline.registry import Registry
 from pipeline.validate import ValidationContext, validate_submission
 from pipeline.validate.declaration import WITHHOLDING_CODES
+from pipeline.validate.late import late_accounting
 
 ORIGINAL, CHANGE, CANCELLATION = "9", "4", "1"
 TRANSACTION_DIGITS = 14
@@ -141,17 +142,6 @@ def s13_finding(interchange: Interchange) -> Finding:
     )
 
 
-def w02_finding(declaration: Declaration, release: date, accepted_on: date) -> Finding:
-    return Finding(
-        "W02",
-        f"CAD accepted on {accepted_on.isoformat()}, more than 5 business days after its release on "
-        f"{release.isoformat()}: late accounting, a $100.00 penalty is posted",
-        declaration.where.get("release_date") or declaration.location,
-        0,
-        declaration.message_reference,
-    )
-
-
 def _is_duplicate(declaration: Declaration, latest: int | None, errors: tuple[Finding, ...]) -> bool:
     version = declaration.version_number
     return (
@@ -206,9 +196,9 @@ def judge_file(
             judged.append(JudgedDeclaration(declaration, REJECTED, errors))
         else:
             release = date.fromisoformat(declaration.release_date)
-            late = declaration.function == ORIGINAL and is_late(release, file.business_date, calendar)
-            warnings = (w02_finding(declaration, release, file.business_date),) if late else ()
-            judged.append(JudgedDeclaration(declaration, ACCEPTED, (*decision.warnings, *warnings), release, late))
+            late = late_accounting(declaration, file.business_date, calendar)
+            warnings = (late,) if late else ()
+            judged.append(JudgedDeclaration(declaration, ACCEPTED, (*decision.warnings, *warnings), release, bool(late)))
             accepted_here[number] = declaration.version_number
             if number not in view.owners and declaration.importer.id is not None:
                 owners_here.setdefault(number, declaration.importer.id)
