@@ -48,6 +48,12 @@ class Runtime:
         return self.settings.as_of or business_moment(None)
 
 
+def holiday_calendar(settings: Settings) -> HolidayCalendar:
+    """The business calendar: federal holidays, plus the user's additions in ``CARM_REFDATA_DIR``."""
+    additions = _user_table(settings, "billing/holiday_additions.csv")
+    return federal_holidays(CALENDAR_YEARS, load_holiday_additions(additions) if additions else load_holiday_additions())
+
+
 def _user_table(settings: Settings, relative: str) -> str | None:
     """A table the user supplies in ``CARM_REFDATA_DIR`` (same relative name as the shipped one), or None."""
     if not settings.refdata_dir:
@@ -67,7 +73,6 @@ def open_runtime(settings: Settings | None = None, *, upgrade_schema: bool = Tru
         Path(settings.db_url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
     if upgrade_schema:
         upgrade(settings.db_url)
-    additions = _user_table(settings, "billing/holiday_additions.csv")
     rates = _user_table(settings, "billing/prescribed_interest_rates.csv")
     yields = _user_table(settings, YIELDS_FILE)  # T-bill auction yields: quarters computed per SOR/86-1121
     return Runtime(
@@ -75,6 +80,6 @@ def open_runtime(settings: Settings | None = None, *, upgrade_schema: bool = Tru
         engine=engine_for(settings.db_url),
         buckets=open_buckets(settings, s3_client=s3_client),
         reference=load_reference(settings.refdata_dir),
-        calendar=federal_holidays(CALENDAR_YEARS, load_holiday_additions(additions) if additions else load_holiday_additions()),
+        calendar=holiday_calendar(settings),
         prescribed_rates=load_prescribed_rates(rates, yields_text=yields),
     )

@@ -41,14 +41,21 @@ def check_files(files: list[Path], as_of: str | None, sender: str | None, regist
     """Read and validate local files as intake would (less the ledger checks): ``(context, checked files,
     faults)`` — ``faults`` maps the name of each file our own code failed on to a plain message, so that one
     such file is reported as that file's result and never stops the others (``fault_entry``)."""
+    from dataclasses import replace
+
     from pipeline.checking import check_bytes
+    from pipeline.runtime import holiday_calendar
+    from pipeline.validate.late import with_late_accounting
 
     context = validation_context(as_of, sender, registry)
-    limit = Settings.from_env().max_file_bytes
+    settings = Settings.from_env()
+    calendar = holiday_calendar(settings)
     checked, faults = [], {}
     for name, data in read_inputs(files):
         try:
-            checked.append(check_bytes(data, name, context, max_bytes=limit))
+            file = check_bytes(data, name, context, max_bytes=settings.max_file_bytes)
+            # W02 as intake would give it if the file were accepted on the business date (--as-of, or today).
+            checked.append(replace(file, verdict=with_late_accounting(file.verdict, context.as_of, calendar)))
         except Exception as exc:  # noqa: BLE001 - a defect on one file's content is that file's result
             faults[name] = fault_message(exc)
     return context, checked, faults
