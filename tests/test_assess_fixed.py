@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
-import numpy as np
+import re
+from decimal import Decimal
 
-from pipeline.assess.fixed import INT64_LIMIT, multiply, parse_decimal_texts, to_cents
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from pipeline.assess.fixed import INT64_LIMIT, multiply, parse_decimal_texts, plain_decimals, to_cents
 from pipeline.money import div_round
 
 
@@ -38,3 +43,30 @@ def test_rounding_python_ints_to_the_cent():
 
 def test_div_round_takes_python_int_arrays():
     assert div_round(np.array([10**30 + 5, -15], dtype=object), 10).tolist() == [10**29 + 1, -2]
+
+
+PLAIN = re.compile(r"[0-9]*\.?[0-9]*")
+NUMBER_TEXTS = st.text(alphabet="0123456789.+- \né٣", max_size=22)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(NUMBER_TEXTS, min_size=1, max_size=12))
+def test_plain_decimals_reads_the_bytes_as_decimal_does(texts):
+    parsed = plain_decimals(texts)
+    if any("\n" in text for text in texts):
+        assert parsed is None
+        return
+    units, decimals, plain = parsed
+    for text, unit, places, is_plain in zip(texts, units.tolist(), decimals.tolist(), plain.tolist(), strict=True):
+        digit_count = sum(char in "0123456789" for char in text)
+        assert is_plain == bool(PLAIN.fullmatch(text) and 1 <= digit_count <= 18), text
+        if is_plain:
+            assert Decimal(unit).scaleb(-places) == Decimal(text), text
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.from_regex(r"[+-]?[0-9]{1,22}(\.[0-9]{0,8})?", fullmatch=True), min_size=1, max_size=12))
+def test_parse_decimal_texts_is_exact_on_every_path(texts):
+    values, exponent = parse_decimal_texts(texts)
+    assert [Decimal(int(value)).scaleb(-exponent) for value in values] == [Decimal(text) for text in texts]
+    assert exponent == max(len(text.partition(".")[2]) for text in texts)

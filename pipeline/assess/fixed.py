@@ -12,7 +12,7 @@ size (slower, but only the batch that needs it pays). Results rounded to the cen
 from __future__ import annotations
 
 import decimal
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from itertools import repeat
 
@@ -103,24 +103,67 @@ def scaled_array(values: list[Decimal], exponent: int) -> np.ndarray:
     return np.array(ints, dtype=object)
 
 
+#: At most this many digits always fit in int64 (10**18 < 2**63).
+INT64_DIGITS = 18
+NEWLINE, DOT, ZERO_BYTE = ord("\n"), ord("."), np.uint8(ord("0"))
+
+
+def plain_decimals(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """Texts of ASCII digits with at most one ``.``, read with array operations: per text, its digits as an int
+    (``"12.50"`` → 1250), its number of decimals (2), and whether it is such a *plain* text of 1 to 18 digits
+    (units and decimals of other texts are meaningless). None when a text holds a newline.
+
+    The texts are joined into one buffer and read a character position at a time for all texts at once
+    (Horner's rule: units × 10 + digit), so the work is (number of texts) × (longest plain text).
+    """
+    count = len(texts)
+    data = np.frombuffer("\n".join(texts).encode(), dtype=np.uint8)
+    ends = np.append(np.flatnonzero(data == NEWLINE), len(data))
+    if len(ends) != count:
+        return None
+    starts = np.concatenate(([0], ends[:-1] + 1))
+    lengths = ends - starts
+    width = min(int(lengths.max(initial=0)), INT64_DIGITS + 1)
+    padded = np.concatenate((data, np.zeros(width, dtype=np.uint8)))
+    units = np.zeros(count, dtype=np.int64)
+    decimals = np.zeros(count, dtype=np.int64)
+    digits = np.zeros(count, dtype=np.int64)
+    after_dot = np.zeros(count, dtype=bool)
+    plain = lengths <= width
+    for position in range(width):
+        inside = position < lengths
+        character = padded[starts + position]
+        value = character - ZERO_BYTE  # uint8 arithmetic wraps, so bytes below "0" are large too
+        is_digit = (value < 10) & inside
+        is_dot = (character == DOT) & inside
+        units = np.where(is_digit, units * 10 + value, units)
+        digits += is_digit
+        decimals += is_digit & after_dot
+        plain &= ~(inside & ~is_digit & ~is_dot) & ~(is_dot & after_dot)
+        after_dot |= is_dot
+    plain &= (digits >= 1) & (digits <= INT64_DIGITS)
+    return units, decimals, plain
+
+
 def parse_decimal_texts(texts: list[str]) -> tuple[np.ndarray, int]:
     """Plain decimal texts ("1000.00", "12", "0.5") as exact integers at the smallest common exponent.
 
     The texts have passed validation (digits with at most one ``.``, optional sign). Returns the integer array
-    and its exponent. Parsing uses C-level ``map`` over the strings; no float is involved.
+    and its exponent. Texts of up to 18 ASCII digits are read by ``plain_decimals``; any other batch by Python's
+    ``int`` (signs, more digits: then Python ints). No float is involved.
     """
     count = len(texts)
     if count == 0:
         return np.zeros(0, dtype=np.int64), 0
-    dots = np.fromiter(map(str.find, texts, repeat(".")), dtype=np.int64, count=count)
-    lengths = np.fromiter(map(len, texts), dtype=np.int64, count=count)
-    decimals = np.where(dots >= 0, lengths - dots - 1, 0)
+    parsed = plain_decimals(texts)
+    if parsed is None or not parsed[2].all():
+        return _parse_with_int(texts)
+    units, decimals, _ = parsed
+    return _to_common_exponent(units, decimals)
+
+
+def _to_common_exponent(units: np.ndarray, decimals: np.ndarray) -> tuple[np.ndarray, int]:
     exponent = int(decimals.max())
-    bare = map(str.replace, texts, repeat("."), repeat(""))
-    try:
-        units = np.fromiter(map(int, bare), dtype=np.int64, count=count)
-    except OverflowError:
-        units = np.array([int(text.replace(".", "")) for text in texts], dtype=object)
     if exponent == 0:
         return units, 0
     shift = exponent - decimals
@@ -128,3 +171,16 @@ def parse_decimal_texts(texts: list[str]) -> tuple[np.ndarray, int]:
         return units * (10**shift), exponent
     powers = np.array([10**int(step) for step in shift], dtype=object)
     return as_object(units) * powers, exponent
+
+
+def _parse_with_int(texts: list[str]) -> tuple[np.ndarray, int]:
+    count = len(texts)
+    dots = np.fromiter(map(str.find, texts, repeat(".")), dtype=np.int64, count=count)
+    lengths = np.fromiter(map(len, texts), dtype=np.int64, count=count)
+    decimals = np.where(dots >= 0, lengths - dots - 1, 0)
+    bare = map(str.replace, texts, repeat("."), repeat(""))
+    try:
+        units = np.fromiter(map(int, bare), dtype=np.int64, count=count)
+    except OverflowError:
+        units = np.array([int(text.replace(".", "")) for text in texts], dtype=object)
+    return _to_common_exponent(units, decimals)
