@@ -176,6 +176,8 @@ def test_the_dags_run_in_airflow_over_s3_and_postgresql(
         assert "run: rejections by code: " in summary_log
         for code in codes:
             assert f"{code} ×{summary['rejected_by_code'][code]}" in summary_log, summary_log
+        for faulty in (f for f in batch.files if f.expected_codes):  # each file with errors, by name
+            assert f"run: {faulty.path}: " in summary_log, summary_log
 
         # Every file has its answers and has left the inbound bucket; the archive keeps it, dated by as_of.
         outbound = keys(s3_client, buckets["outbound"])
@@ -246,6 +248,11 @@ def test_the_dags_run_in_airflow_over_s3_and_postgresql(
         run_to_success(airflow, "carm_close_period", close_run)
         closed = client.xcom("carm_close_period", close_run, "close_period")
         assert (closed["period"], closed["statement_date"]) == (PERIOD, "2025-06-25")
+        close_log = client.task_log("carm_close_period", close_run, "close_period")
+        assert f"period {PERIOD}: total due " in close_log, close_log
+        for output in (f"importers/<BN15>/statements/{PERIOD}.xml", f"finance/{PERIOD}/reconciliation.csv",
+                       f"finance/{PERIOD}/security-review.csv"):
+            assert f"{buckets['outbound']}/{output}" in close_log, close_log
         assert {s["importer"] for s in closed["statements"]} >= with_postings
         assert f"importers/{importer}/statements/{PERIOD}.xml" in keys(s3_client, buckets["outbound"], "importers/")
         assert owed > 0
