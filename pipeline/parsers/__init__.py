@@ -79,7 +79,6 @@ def read_submission(data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Parse
         from pipeline.parsers.xml import parse_xml
 
         return parse_xml(data)
-    preview = data[:20].decode("latin-1")
-    return ParseResult(
-        None, (Finding("S01", f"file starts with {preview!r}: neither an EDIFACT interchange nor XML", "file"),)
-    )
+    from pipeline.parsers.unreadable import describe_unreadable
+
+    return ParseResult(None, (Finding("S01", describe_unreadable(data), "file"),))
