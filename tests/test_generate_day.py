@@ -51,7 +51,9 @@ def test_a_small_day_keeps_the_proportions(day):
     assert all(len(f.declaration_codes) == 200 for f in day.files)
     assert {f.sender for f in day.files if "A01" not in f.expected_codes} == set(day.registry.providers)
     assert len(day.registry.providers) == shape.providers == 2
-    assert Counter(f.syntax for f in day.files) == {"edifact": 7, "xml": 3}
+    # 70 % EDIFACT, give or take the files a byte fault of the other syntax took over
+    moved = sum(1 for f in day.files if any(label.startswith("S") for label in f.faults))
+    assert abs(Counter(f.syntax for f in day.files)["edifact"] - 7) <= moved
 
 
 def test_cads_have_1_to_20_lines_most_of_them_one_or_two(day):
