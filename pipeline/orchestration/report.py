@@ -1,7 +1,8 @@
 """Run summaries as log lines for operations: what came in, what was accepted and rejected (by code), amounts.
 
 The summaries are the JSON documents the use cases return (``as_json()``; shapes in spec/interfaces.md). These
-functions only lay them out; they compute nothing, so a line never disagrees with the document it comes from.
+functions only lay them out (amounts thousands-separated) and at most add up the document's own amounts, in
+integer cents, so a line never disagrees with the document it comes from.
 """
 
 from __future__ import annotations
