@@ -61,7 +61,7 @@ def payments(
 
     def body() -> int:
         from pipeline.billing import load_payments
-        from pipeline.money import format_cents
+        from pipeline.money import format_cents_grouped
 
         ((name, data),) = read_inputs([file])
         runtime = _runtime()
@@ -72,13 +72,13 @@ def payments(
             console = stdout()
             console.print(
                 f"{name}: {summary.rows} row(s); {len(summary.loaded)} payment(s) loaded "
-                f"({format_cents(summary.loaded_cents)}: {format_cents(summary.applied_cents)} applied to debts, "
-                f"{format_cents(summary.credit_cents)} carried forward as credit); "
+                f"({format_cents_grouped(summary.loaded_cents)}: {format_cents_grouped(summary.applied_cents)} applied to debts, "
+                f"{format_cents_grouped(summary.credit_cents)} carried forward as credit); "
                 f"{len(summary.already_loaded)} already loaded; {len({p.row for p in summary.problems})} rejected."
             )
             for payment in summary.loaded:
                 console.print(
-                    f"  {payment.payment_id}  {payment.importer}  {format_cents(payment.amount_cents)}  "
+                    f"  {payment.payment_id}  {payment.importer}  {format_cents_grouped(payment.amount_cents)}  "
                     f"counts on {summary.effective[payment.payment_id].isoformat()}"
                 )
             for problem in summary.problems:
@@ -129,7 +129,7 @@ def close_period(
 
 
 def _print_close(summary) -> None:  # noqa: ANN001
-    from pipeline.money import format_cents
+    from pipeline.money import format_cents_grouped
 
     console = stdout()
     window = summary.window
@@ -142,13 +142,13 @@ def _print_close(summary) -> None:  # noqa: ANN001
     )
     total_due = sum(s.amount_due_cents for s in summary.statements)
     console.print(
-        f"  {len(summary.statements)} importer statement(s), {format_cents(total_due)} due: "
+        f"  {len(summary.statements)} importer statement(s), {format_cents_grouped(total_due)} due: "
         f"{where}/importers/<BN15>/statements/{window.period}.xml | .csv | .pdf"
     )
     console.print(f"  {len(summary.broker_keys)} broker statement(s): {where}/brokers/<BN9>/statements/{window.period}.xml")
     console.print(
-        f"  interest posted for {len(summary.interest_cents)} importer(s), {format_cents(sum(summary.interest_cents.values()))}; "
-        f"late-payment penalties {len(summary.penalty_cents)}, {format_cents(sum(summary.penalty_cents.values()))}"
+        f"  interest posted for {len(summary.interest_cents)} importer(s), {format_cents_grouped(sum(summary.interest_cents.values()))}; "
+        f"late-payment penalties {len(summary.penalty_cents)}, {format_cents_grouped(sum(summary.penalty_cents.values()))}"
     )
     console.print(
         f"  RPP security review: {len(summary.security_review)} importer(s) short of the required security: "

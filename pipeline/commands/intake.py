@@ -9,6 +9,7 @@ from rich.markup import escape
 
 from pipeline.commands.common import AsOfOption, JsonOption, date_option, print_json, run, stderr, stdout
 from pipeline.errors import TerminalError
+from pipeline.money import group_thousands
 
 
 def register(app: typer.Typer) -> None:
@@ -79,7 +80,7 @@ def _print_summary(console, summary, runtime) -> None:  # noqa: ANN001
     console.print(
         f"Intake: {summary.files} file(s) answered, {summary.interchanges} interchange(s), {declarations} CAD(s): "
         f"{summary.accepted} accepted, {summary.rejected} rejected, {summary.duplicate} duplicate; "
-        f"{summary.quarantined} quarantined; posted {summary.posted_total} in {summary.seconds:.1f} s."
+        f"{summary.quarantined} quarantined; posted {group_thousands(summary.posted_total)} in {summary.seconds:.1f} s."
     )
     if summary.already_processed:
         console.print(f"  {summary.already_processed} file(s) dropped again under the same name and content: "
