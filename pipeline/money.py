@@ -96,6 +96,13 @@ def div_round(numerator: np.ndarray, denominator: int) -> np.ndarray:
     """
     if denominator <= 0:
         raise ValueError("denominator must be positive")
+    if ROUNDING == ROUND_HALF_UP and numerator.dtype == np.int64 and numerator.size:
+        # |n| + ⌊d/2⌋ floor-divided by d bumps exactly when the remainder is at least half of d; one division
+        low, high = int(numerator.min()), int(numerator.max())
+        if max(-low, high) + denominator // 2 < 2**63:
+            if low >= 0:
+                return (numerator + denominator // 2) // denominator
+            return np.sign(numerator) * ((np.abs(numerator) + denominator // 2) // denominator)
     magnitude = np.abs(numerator)
     if magnitude.dtype == object:  # np.divmod has no loop for Python ints; // and % do
         quotient, remainder = magnitude // denominator, magnitude % denominator

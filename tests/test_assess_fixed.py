@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Context, Decimal
 
 import numpy as np
 from hypothesis import given, settings
@@ -45,6 +45,7 @@ def test_div_round_takes_python_int_arrays():
     assert div_round(np.array([10**30 + 5, -15], dtype=object), 10).tolist() == [10**29 + 1, -2]
 
 
+EXACT_DIVISION = Context(prec=60)
 PLAIN = re.compile(r"[0-9]*\.?[0-9]*")
 NUMBER_TEXTS = st.text(alphabet="0123456789.+- \né٣", max_size=22)
 
@@ -68,5 +69,14 @@ def test_plain_decimals_reads_the_bytes_as_decimal_does(texts):
 @given(st.lists(st.from_regex(r"[+-]?[0-9]{1,22}(\.[0-9]{0,8})?", fullmatch=True), min_size=1, max_size=12))
 def test_parse_decimal_texts_is_exact_on_every_path(texts):
     values, exponent = parse_decimal_texts(texts)
-    assert [Decimal(int(value)).scaleb(-exponent) for value in values] == [Decimal(text) for text in texts]
+    assert [Decimal(int(value)).scaleb(-exponent, context=EXACT_DIVISION) for value in values] == [Decimal(text) for text in texts]
     assert exponent == max(len(text.partition(".")[2]) for text in texts)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.integers(-(2**63) + 1, 2**63 - 1), min_size=1, max_size=20), st.integers(1, 10**18))
+def test_div_round_of_int64_is_decimals_half_up(numerators, denominator):
+    rounded = div_round(np.array(numerators, dtype=np.int64), denominator).tolist()
+    expected = [int((Decimal(n) / Decimal(denominator)).quantize(Decimal(1), rounding=ROUND_HALF_UP, context=EXACT_DIVISION))
+                for n in numerators]
+    assert rounded == expected
