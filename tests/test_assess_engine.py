@@ -321,6 +321,26 @@ def test_filer_amount_that_is_not_a_number_differs():
     assert [w["code"] for w in document["warnings"]] == ["W01"]
 
 
+@pytest.mark.parametrize("declared", [" 110.40 ", "+110.40", "110.400", "0110.4", "110.405", "110.", "-0.00", "1e2", ""])
+def test_filer_amount_texts_are_read_as_the_oracle_reads_them(declared):
+    # the engine compares plain texts as arrays and the others one by one; both as checks.filer_amount_value
+    assess(declaration(line(filer_amounts=(filed("CUD", declared), filed("GST", "74.52"), filed("EXD", declared)))))
+
+
+def test_w01_and_w03_keep_the_order_of_lines_and_amounts_across_declarations():
+    surtaxed = surtax_line(number=2, filer_amounts=(filed("GST", "1.00", "TAX#30"), filed("CUD", "9.99", "TAX#31")))
+    batch = [
+        cad(line(1), surtaxed, release_date="2026-09-08", shipment_date="2026-09-01",
+            document_date="2026-09-08", transaction_number="10207000002945"),
+        declaration(line(1, filer_amounts=(filed("CUD", "1.00", "TAX#40"),)), transaction_number="10207000002956"),
+    ]
+    assessment = assess_declarations(batch, reference())
+    for index, declared in enumerate(batch):
+        assert list(assessment.warnings[index]) == assess_declaration_decimal(declared, reference())["warnings"]
+    assert [(w.code, w.location) for w in assessment.warnings[1]] == [("W01", "TAX#40")]
+    assert [w.code for w in assessment.warnings[0]] == ["W01", "W01", "W03"]
+
+
 # -- batches and faults --------------------------------------------------------------------------------------
 
 def test_a_batch_gives_each_declaration_its_own_totals():

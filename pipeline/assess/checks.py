@@ -5,7 +5,10 @@ The engine and the oracle decide *when* a warning is due each in their own way; 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import Decimal
+from itertools import repeat
+from operator import attrgetter
 
 from pipeline.findings import Finding
 from pipeline.model import Declaration, FilerAmount, Line
@@ -33,36 +36,64 @@ def parse_filer_text(text: str) -> Decimal | None:
         return None
 
 
+W01_TEXT = "line {}: the filer declared {} ({}) of {}, the assessed amount is {}; the assessed amount stands"
+SURTAX_TEXT = ("line {}: surtax of {} under {} applies to classification {} from {}, and the filer declared no surtax "
+               "(SUR) amount")
+SIMA_TEXT = ("line {}: SIMA duty of {} under measure {} applies to classification {} from {}, and the line carries "
+             "no SIMA code")
+_number, _location = attrgetter("number"), attrgetter("location")
+_classification, _origin = attrgetter("classification"), attrgetter("origin")
+_reference = attrgetter("message_reference")
+
+
+def declared_text(value: Decimal | None, text: str) -> str:
+    """A filer amount as W01 quotes it: to the cent when it is a number, else the text as given."""
+    return format_amount(value) if value is not None else repr(text)
+
+
 def filer_difference(declaration: Declaration, line: Line, amount: FilerAmount, charge: str, cents: int) -> Finding:
-    value = filer_amount_value(amount)
-    declared = format_amount(value) if value is not None else repr(amount.amount)
-    return Finding(
-        "W01",
-        f"line {line.number}: the filer declared {CHARGE_LABELS[charge]} ({amount.charge_type}) of {declared}, "
-        f"the assessed amount is {format_cents(cents)}; the assessed amount stands",
-        amount.location,
-        line=line.line_number,
-        message_reference=declaration.message_reference,
+    declared = declared_text(filer_amount_value(amount), amount.amount)
+    return filer_differences([declaration], [line], [line.line_number], [amount], [charge], [declared], [cents])[0]
+
+
+def filer_differences(
+    declarations: Sequence[Declaration],
+    lines: Sequence[Line],
+    line_numbers: Sequence[int],
+    amounts: Sequence[FilerAmount],
+    charges: Sequence[str],
+    declared: Sequence[str],
+    cents: Sequence[int],
+) -> list[Finding]:
+    """W01 for many filer amounts at once (columns of equal length): ``line_numbers`` are the lines'
+    ``Line.line_number``, ``declared`` each amount as quoted (``declared_text``), ``cents`` the assessed amount of
+    its charge."""
+    messages = map(
+        W01_TEXT.format, map(_number, lines), map(CHARGE_LABELS.__getitem__, charges),
+        map(attrgetter("charge_type"), amounts), declared, map(format_cents, cents),
     )
+    return list(map(Finding, repeat("W01"), messages, map(_location, amounts), line_numbers,
+                    map(_reference, declarations)))
 
 
 def undeclared_surtax(declaration: Declaration, line: Line, order: str, cents: int) -> Finding:
-    return Finding(
-        "W03",
-        f"line {line.number}: surtax of {format_cents(cents)} under {order} applies to classification "
-        f"{line.classification} from {line.origin}, and the filer declared no surtax (SUR) amount",
-        line.location,
-        line=line.line_number,
-        message_reference=declaration.message_reference,
-    )
+    return undeclared_charges(SURTAX_TEXT, [declaration], [line], [line.line_number], [order], [cents])[0]
 
 
 def undeclared_sima(declaration: Declaration, line: Line, measure: str, cents: int) -> Finding:
-    return Finding(
-        "W03",
-        f"line {line.number}: SIMA duty of {format_cents(cents)} under measure {measure} applies to classification "
-        f"{line.classification} from {line.origin}, and the line carries no SIMA code",
-        line.location,
-        line=line.line_number,
-        message_reference=declaration.message_reference,
-    )
+    return undeclared_charges(SIMA_TEXT, [declaration], [line], [line.line_number], [measure], [cents])[0]
+
+
+def undeclared_charges(
+    text: str,
+    declarations: Sequence[Declaration],
+    lines: Sequence[Line],
+    line_numbers: Sequence[int],
+    authorities: Sequence[str],
+    cents: Sequence[int],
+) -> list[Finding]:
+    """W03 for many lines at once: ``text`` is SURTAX_TEXT (``authorities`` are orders) or SIMA_TEXT (measures)."""
+    messages = map(text.format, map(_number, lines), map(format_cents, cents), authorities,
+                   map(_classification, lines), map(_origin, lines))
+    return list(map(Finding, repeat("W03"), messages, map(_location, lines), line_numbers,
+                    map(_reference, declarations)))

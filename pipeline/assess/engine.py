@@ -21,11 +21,19 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from decimal import ROUND_FLOOR, Decimal
+from operator import attrgetter
 
 import numpy as np
 import pandas as pd
 
-from pipeline.assess.checks import filer_difference, parse_filer_text, undeclared_sima, undeclared_surtax
+from pipeline.assess.checks import (
+    SIMA_TEXT,
+    SURTAX_TEXT,
+    declared_text,
+    filer_differences,
+    parse_filer_text,
+    undeclared_charges,
+)
 from pipeline.assess.fixed import (
     EXACT,
     INT64_LIMIT,
@@ -34,7 +42,7 @@ from pipeline.assess.fixed import (
     magnitude,
     multiply,
     narrow,
-    parse_decimal_texts,
+    plain_decimals,
     rescale,
     scale_for,
     scaled_array,
@@ -65,7 +73,7 @@ from pipeline.assess.rules import (
 )
 from pipeline.findings import Finding
 from pipeline.model import Declaration
-from pipeline.money import MONEY_CONTEXT
+from pipeline.money import MONEY_CONTEXT, format_cents
 from pipeline.reference.types import RATE_MAX_AGE_DAYS, ExchangeRate, ReferenceData
 
 FX_MIN_DECIMALS = 6
@@ -95,6 +103,7 @@ class _Batch:
         self.rows = len(lines)
         self.declaration = lines["declaration"].to_numpy()
         self.position = lines["position"].to_numpy()
+        self.line_number = lines["line"].to_numpy()
         self.codes = {name: lines[name].cat.codes.to_numpy().astype(np.int64) for name in _CATEGORIES}
         self.labels = {name: list(lines[name].cat.categories) for name in _CATEGORIES}
         self.release = lines["release"].to_numpy().astype("datetime64[D]").view(np.int64)
@@ -479,60 +488,99 @@ def _declaration_sums(values: np.ndarray, starts: np.ndarray) -> np.ndarray:
 
 
 def _warnings(batch: _Batch, amounts: dict[str, np.ndarray]) -> tuple[tuple[Finding, ...], ...]:
-    found: list[tuple[int, int, int, Finding]] = []  # (row, kind, filer index, finding): the oracle's order
-    filer = batch.frame.filer
-    declared_surtax = np.zeros(batch.rows, dtype=bool)
-
-    def line_of(row: int):
-        declaration = batch.declarations[int(batch.declaration[row])]
-        return declaration, declaration.lines[int(batch.position[row])]
-
-    if len(filer):
-        filer_rows, indexes = filer["row"].to_numpy(), filer["index"].to_numpy()
-        charges = filer["charge"].to_numpy(dtype=object)
-        declared_surtax[filer_rows[charges == "SUR"]] = True
-        known = np.flatnonzero(np.isin(charges, list(FILER_CHARGES)))
-        texts = filer["amount"].to_numpy(dtype=object)[known]
-        assessed = np.empty(len(known), dtype=object)
-        for type_code, charge in FILER_CHARGES.items():
-            mask = charges[known] == type_code
-            assessed[mask] = amounts[charge][filer_rows[known][mask]]
-        for k in np.flatnonzero(_differs(list(texts), assessed)):
-            row, index = int(filer_rows[known[k]]), int(indexes[known[k]])
-            declaration, line = line_of(row)
-            amount = line.filer_amounts[index]
-            finding = filer_difference(declaration, line, amount, FILER_CHARGES[amount.charge_type], int(assessed[k]))
-            found.append((row, 0, index, finding))
-    for row in np.flatnonzero((amounts["surtax"] > 0) & ~declared_surtax):
-        declaration, line = line_of(int(row))
-        rule = batch.tables["surtax_rules"][batch.columns["surtax_rule"][row]]
-        found.append((int(row), 1, 0, undeclared_surtax(declaration, line, rule.order, int(amounts["surtax"][row]))))
-    for row in np.flatnonzero((amounts["sima"] > 0) & (batch.codes["sima_code"] < 0)):
-        declaration, line = line_of(int(row))
-        measure = batch.tables["sima_measures"][batch.columns["sima_measure"][row]]
-        found.append((int(row), 2, 0, undeclared_sima(declaration, line, measure.code, int(amounts["sima"][row]))))
-    per_declaration: dict[int, list[Finding]] = {}
-    for row, _, _, finding in sorted(found, key=lambda item: item[:3]):
-        per_declaration.setdefault(int(batch.declaration[row]), []).append(finding)
-    empty: tuple[Finding, ...] = ()
-    warnings = [empty] * len(batch.declarations)
-    for index, findings in per_declaration.items():
-        warnings[index] = tuple(findings)
+    """W01 and W03 of the batch, found with array operations and written in bulk (``checks``), per declaration in
+    the oracle's order: by line, then W01 by filer amount, then W03 surtax, then W03 SIMA."""
+    parts = [_filer_differences(batch, amounts), *_undeclared(batch, amounts)]
+    rows = np.concatenate([part[0] for part in parts])
+    if len(rows) == 0:
+        return ((),) * len(batch.declarations)
+    kinds = np.concatenate([np.full(len(part[0]), kind) for kind, part in enumerate(parts)])
+    indexes = np.concatenate([part[1] for part in parts])
+    findings = [finding for part in parts for finding in part[2]]
+    order = np.lexsort((indexes, kinds, rows))
+    declaration = batch.declaration[rows[order]]
+    bounds = np.flatnonzero(np.diff(declaration)) + 1
+    warnings: list[tuple[Finding, ...]] = [()] * len(batch.declarations)
+    ordered = [findings[k] for k in order.tolist()]
+    for start, end in zip([0, *bounds.tolist()], [*bounds.tolist(), len(order)], strict=True):
+        warnings[int(declaration[start])] = tuple(ordered[start:end])
     return tuple(warnings)
 
 
-def _differs(texts: list[str], assessed_cents: np.ndarray) -> np.ndarray:
-    """Whether each filer amount text differs from the assessed cents (exactly; "110.4" equals 110.40)."""
-    assessed = narrow(assessed_cents)
-    try:
-        filed, exponent = parse_decimal_texts(texts)
-    except ValueError:  # some text is not a plain number: compare one by one (such a text differs from any amount)
-        return np.array(
-            [parse_filer_text(text) != Decimal(int(cents)).scaleb(-2) for text, cents in zip(texts, assessed, strict=True)],
-            dtype=bool,
-        )
-    common = max(exponent, 2)
-    return rescale(filed, exponent, common) != rescale(assessed, 2, common)
+def _source_lines(batch: _Batch, rows: np.ndarray) -> tuple[list[Declaration], list, list[int]]:
+    """The declarations, lines and line numbers of some rows."""
+    declarations = [batch.declarations[d] for d in batch.declaration[rows].tolist()]
+    lines = [d.lines[p] for d, p in zip(declarations, batch.position[rows].tolist(), strict=True)]
+    return declarations, lines, batch.line_number[rows].tolist()
+
+
+def _filer_differences(batch: _Batch, amounts: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray, list[Finding]]:
+    """W01: the filer amounts of a known charge type that differ from the assessed amount (row, index, finding)."""
+    filer = batch.frame.filer
+    none = np.zeros(0, dtype=np.int64)
+    if len(filer) == 0:
+        return none, none, []
+    charges = filer["charge"].to_numpy(dtype=object)
+    known = np.flatnonzero(np.isin(charges, list(FILER_CHARGES)))
+    rows, indexes = filer["row"].to_numpy()[known], filer["index"].to_numpy()[known]
+    charges = charges[known]
+    huge = any(amounts[charge].dtype == object for charge in FILER_CHARGES.values())
+    assessed = np.zeros(len(known), dtype=object if huge else np.int64)
+    for type_code, charge in FILER_CHARGES.items():
+        mask = charges == type_code
+        assessed[mask] = amounts[charge][rows[mask]]
+    texts = filer["amount"].to_numpy(dtype=object)[known]
+    differs, declared = _compare_filed(list(texts), assessed)
+    rows, indexes, differing = rows[differs], indexes[differs], np.flatnonzero(differs)
+    declarations, lines, numbers = _source_lines(batch, rows)
+    filed = [line.filer_amounts[index] for line, index in zip(lines, indexes.tolist(), strict=True)]
+    findings = filer_differences(
+        declarations, lines, numbers, filed, [FILER_CHARGES[amount.charge_type] for amount in filed],
+        [declared[k] for k in differing.tolist()], assessed[differs].tolist(),
+    )
+    return rows, indexes, findings
+
+
+def _compare_filed(texts: list[str], assessed: np.ndarray) -> tuple[np.ndarray, dict[int, str]]:
+    """Whether each filer amount text differs from the assessed cents, exactly as ``checks.filer_amount_value``
+    reads it ("110.4" equals 110.40; a text that is no number differs from any amount), and how W01 quotes each
+    differing one. Plain texts are compared as arrays, one group per number of decimals; others one by one."""
+    differs = np.ones(len(texts), dtype=bool)
+    declared: dict[int, str] = {}
+    parsed = plain_decimals(texts) if texts else None
+    plain = parsed[2] if parsed is not None else np.zeros(len(texts), dtype=bool)
+    if parsed is not None:
+        units, decimals, _ = parsed
+        for places in np.unique(decimals[plain]).tolist():
+            group = np.flatnonzero(plain & (decimals == places))
+            common = max(places, 2)
+            differs[group] = rescale(units[group], places, common) != rescale(narrow(assessed[group]), 2, common)
+            shown = group[differs[group]]
+            declared.update(zip(shown.tolist(), map(format_cents, to_cents(units[shown], places).tolist()), strict=True))
+    for k in np.flatnonzero(~plain).tolist():
+        value = parse_filer_text(texts[k])
+        differs[k] = value is None or value != Decimal(int(assessed[k])).scaleb(-2)
+        declared[k] = declared_text(value, texts[k])
+    return differs, declared
+
+
+def _undeclared(batch: _Batch, amounts: dict[str, np.ndarray]) -> list[tuple[np.ndarray, np.ndarray, list[Finding]]]:
+    """W03: surtax due on a line without a SUR filer amount; SIMA duty due on a line without a SIMA code."""
+    filer = batch.frame.filer
+    declared_surtax = np.zeros(batch.rows, dtype=bool)
+    if len(filer):
+        declared_surtax[filer["row"].to_numpy()[filer["charge"].to_numpy(dtype=object) == "SUR"]] = True
+    found = []
+    for text, charge, due, table, column, name in (
+        (SURTAX_TEXT, "surtax", ~declared_surtax, "surtax_rules", "surtax_rule", attrgetter("order")),
+        (SIMA_TEXT, "sima", batch.codes["sima_code"] < 0, "sima_measures", "sima_measure", attrgetter("code")),
+    ):
+        rows = np.flatnonzero((amounts[charge] > 0) & due)
+        declarations, lines, numbers = _source_lines(batch, rows)
+        authorities = [name(batch.tables[table][i]) for i in batch.columns[column][rows].tolist()]
+        findings = undeclared_charges(text, declarations, lines, numbers, authorities, amounts[charge][rows].tolist())
+        found.append((rows, np.zeros(len(rows), dtype=np.int64), findings))
+    return found
 
 
 def assess_frame(frame: LineFrame, declarations: Sequence[Declaration], reference: ReferenceData) -> Assessment:
