@@ -1,7 +1,8 @@
 """Reading and writing the ledger for intake, a batch at a time: few statements, no per-line query.
 
 Loads take every transaction number, sender reference and content hash of a batch at once (IN lists cut in
-chunks); writes are one multi-row INSERT per table per file (``insert(Model)`` with a list of rows).
+chunks); writes are one statement per table (``insert(Model)`` with a list of rows; line assessments and
+postings through ``ledger.bulk``, COPY on PostgreSQL).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from pipeline.ledger import (
     Posting,
     money_cents,
 )
+from pipeline.ledger.bulk import insert_many
 from pipeline.ledger.control_numbers import CONTROL_REFERENCE_WIDTH
 
 ORIGINAL = "9"
@@ -154,9 +156,8 @@ def insert_declarations(session: Session, rows: Sequence[Mapping[str, Any]]) -> 
 
 
 def insert_rows(session: Session, model: type, rows: Sequence[Mapping[str, Any]]) -> None:
-    """A multi-row INSERT through Core (no ORM unit of work: these rows are never read back here)."""
-    if rows:
-        session.connection().execute(insert(model.__table__), list(rows))
+    """Rows of one table in one statement (``ledger.bulk``: COPY on PostgreSQL); never read back here."""
+    insert_many(session.connection(), model.__table__, rows)
 
 
 def issue_references(session: Session, sender: str, count: int, now: datetime) -> list[str]:

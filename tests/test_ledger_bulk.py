@@ -1,0 +1,78 @@
+"""Many rows in one statement (``pipeline.ledger.bulk``: COPY on PostgreSQL): stored exactly as an INSERT would
+store them, and a value the database refuses raises the SQLAlchemy exception an INSERT would."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import Engine, select
+from sqlalchemy.exc import DataError, IntegrityError, StatementError
+from sqlalchemy.orm import Session
+
+from pipeline.ledger import ChargeType, LineAssessment, Posting, PostingKind
+from pipeline.ledger.bulk import insert_many
+from pipeline.orchestration.faults import FaultKind, classify
+from tests import ledger_rows as rows
+
+AMOUNTS = ("vfd", "customs_duty", "surtax", "sima", "excise_duty", "excise_tax", "vft", "gst", "total")
+
+
+def posting_row(declaration_id: int, charge: ChargeType, amount: Decimal, **fields: object) -> dict[str, object]:
+    return {
+        "importer_bn15": rows.BN15, "posting_date": rows.TODAY, "posted_at": rows.NOW, "kind": PostingKind.ASSESSMENT,
+        "charge_type": charge, "amount": amount, "transaction_number": "10207000002945", "version": 1,
+        "declaration_id": declaration_id, "period": "2025-06", "due_date": date(2025, 7, 2), "interest_from": None,
+        "source": rows.SHA, "engine_version": "carm-pipeline 0.1.0", **fields,
+    }
+
+
+def declaration_id(session: Session) -> int:
+    rows.importer(session)
+    return rows.declaration(session, rows.interchange(session).id).id
+
+
+def test_rows_are_stored_as_an_insert_stores_them(ledger_engine: Engine) -> None:
+    amounts = [Decimal("9999999999999999.99"), Decimal("-0.01"), Decimal("12.30")]
+    with Session(ledger_engine) as session, session.begin():
+        owner = declaration_id(session)
+        insert_many(session.connection(), Posting.__table__, [
+            posting_row(owner, charge, amount)
+            for charge, amount in zip((ChargeType.CUSTOMS_DUTY, ChargeType.GST, ChargeType.SIMA), amounts, strict=True)
+        ])
+        insert_many(session.connection(), LineAssessment.__table__, [{
+            "declaration_id": owner, "line": 1, "classification": "0101210010", "treatment": "2", "origin": "US",
+            **{name: Decimal("1.05") for name in AMOUNTS}, "explanation": {"gst": {"rate": "5%", "note": "a\tb\\c\n"}},
+        }])
+    with Session(ledger_engine) as session:
+        stored = session.scalars(select(Posting).order_by(Posting.id)).all()
+        line = session.scalars(select(LineAssessment)).one()
+    assert [(p.charge_type, p.kind, p.amount, p.posted_at, p.interest_from) for p in stored] == [
+        (ChargeType.CUSTOMS_DUTY, PostingKind.ASSESSMENT, amounts[0], rows.NOW, None),
+        (ChargeType.GST, PostingKind.ASSESSMENT, amounts[1], rows.NOW, None),
+        (ChargeType.SIMA, PostingKind.ASSESSMENT, amounts[2], rows.NOW, None),
+    ]
+    assert line.explanation == {"gst": {"rate": "5%", "note": "a\tb\\c\n"}}
+    assert line.total == Decimal("1.05") and line.classification == "0101210010"
+
+
+def test_a_refused_row_raises_what_an_insert_raises_and_is_not_an_outage(ledger_engine: Engine) -> None:
+    with Session(ledger_engine) as session, session.begin():
+        owner = declaration_id(session)
+    with Session(ledger_engine) as session:  # each attempt rolled back
+        again = [posting_row(owner, ChargeType.GST, Decimal("1.00"))] * 2  # one posting per charge and kind
+        with pytest.raises(IntegrityError) as collided:
+            insert_many(session.connection(), Posting.__table__, again)
+        assert classify(collided.value) is FaultKind.UNEXPECTED
+    with Session(ledger_engine) as session:
+        unknown = [posting_row(owner, ChargeType.GST, Decimal("1.00"), importer_bn15="999999999RM9999")]
+        with pytest.raises(IntegrityError):  # a foreign key
+            insert_many(session.connection(), Posting.__table__, unknown)
+    with Session(ledger_engine) as session:
+        with pytest.raises((DataError, StatementError)) as refused:  # more than NUMERIC(18, 2) holds
+            insert_many(session.connection(), Posting.__table__,
+                        [posting_row(owner, ChargeType.GST, Decimal("10000000000000000.00"))])
+        assert "10000000000000000" in str(refused.value)
+    with Session(ledger_engine) as session:
+        assert session.scalars(select(Posting)).all() == []
