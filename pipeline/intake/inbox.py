@@ -102,7 +102,7 @@ def claim(session: Session, ids: Sequence[int], now: datetime) -> list[InboxRow]
     """Count an attempt on every row of ``ids`` that is still eligible, and return those rows by id.
 
     The claim is bookkeeping (attempts, for the retry limit), not a lock: what makes posting exactly-once is
-    the conditional UPDATE of ``record_outcome`` and the ledger's unique keys (``lease`` keeps concurrent runs
+    the conditional UPDATE of ``record_outcomes`` and the ledger's unique keys (``lease`` keeps concurrent runs
     off each other's senders)."""
     claimed: list[InboxRow] = []
     for part in chunks(list(ids)):
@@ -130,16 +130,20 @@ def record_archived(session: Session, archived: Sequence[tuple[int, str, str]], 
         )
 
 
-def record_outcome(session: Session, inbox_id: int, outcome: dict[str, Any], now: datetime) -> bool:
-    """Mark a file judged and posted, with the outcome its answers are rendered from. False when another worker
-    did it first (nothing may then be kept of this attempt)."""
-    result = session.execute(
-        update(InboxEntry)
-        .where(InboxEntry.id == inbox_id, InboxEntry.outcome.is_(None))
-        .values(state=InboxState.PARSED, outcome=outcome, last_error=None, updated_at=now)
-        .execution_options(synchronize_session=False)
+def record_outcomes(session: Session, outcomes: Sequence[tuple[int, dict[str, Any]]], now: datetime) -> bool:
+    """Mark files judged and posted, each with the outcome its answers are rendered from (inbox id, outcome), in
+    one statement. False when another worker did it first for any of them (nothing may then be kept of this
+    attempt)."""
+    if not outcomes:
+        return True
+    table = InboxEntry.__table__
+    result = session.connection().execute(
+        update(table)
+        .where(table.c.id == bindparam("inbox_id"), table.c.outcome.is_(None))
+        .values(state=InboxState.PARSED, outcome=bindparam("new_outcome"), last_error=None, updated_at=now),
+        [{"inbox_id": inbox_id, "new_outcome": outcome} for inbox_id, outcome in outcomes],
     )
-    return result.rowcount == 1
+    return result.rowcount == len(outcomes)
 
 
 def record_answered(session: Session, ids: Sequence[int], now: datetime) -> None:

@@ -8,7 +8,7 @@ The lock is the sender, not the file, because a sender's files must be judged in
 original); it is what ``orchestration.batches.plan_batches`` and the worker pool already never split. A process
 that dies loses its connection and with it its locks, so a crash never strands a file: the next run takes it.
 
-Exactly-once posting does not rest on this lease (the conditional UPDATE of ``inbox.record_outcome`` and the
+Exactly-once posting does not rest on this lease (the conditional UPDATE of ``inbox.record_outcomes`` and the
 ledger's unique keys still guarantee it, on both databases); the lease only keeps concurrent runs from doing
 the same work twice. SQLite serialises writers itself and is not shared by concurrent intakes in production:
 there every row is taken.

@@ -9,12 +9,13 @@ can resume from; see ``inbox``):
 2. **parse** — ``pipeline.parsers.read_submission``; pure, so nothing is recorded.
 3. **judge** — ``judging``, with the ledger loaded once for the batch.
 4. **assess** — every accepted declaration of the batch in one ``assess_declarations`` call.
-5. **post** — one database transaction for the batch, one SAVEPOINT per file: the interchange, every
-   declaration version (accepted, rejected, duplicate), the line assessments with their explanation, the
-   postings (``postings``), the answer control references, and last the inbox row's ``outcome``
-   (compare-and-set: ``outcome IS NULL``). A file is posted entirely or not at all; a file that collides with
-   another worker (a unique key of the ledger) is rolled back alone and judged again, with the files after it,
-   against the ledger as it now is.
+5. **post** — ``booking.book_file`` decides each file's rows (pure), then one database transaction writes the
+   whole batch, one statement per table: the interchanges, every declaration version (accepted, rejected,
+   duplicate), the answer control references, the inbox rows' ``outcome`` (compare-and-set: ``outcome IS
+   NULL``), the line assessments with their explanation and the postings (COPY on PostgreSQL). Should the
+   database refuse anything of it, the batch is posted again file by file, one SAVEPOINT per file: a file is
+   posted entirely or not at all; a file that collides with another worker (a unique key of the ledger) is
+   rolled back alone and judged again, with the files after it, against the ledger as it now is.
 6. **answer** — render the answers from the stored outcome (``answering``), write them to
    ``outbound/<sender>/responses/``, mark the rows ``answered``, and remove the files from the inbound bucket.
 
@@ -44,41 +45,37 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from pipeline import __version__
-from pipeline.answers import ACCEPTED, DUPLICATE, REJECTED, amounts_from_engine, inbound_syntax_version
+from pipeline.answers import ACCEPTED, DUPLICATE, REJECTED, amounts_from_engine
 from pipeline.assess import assess_declarations
 from pipeline.errors import TerminalError, TransientError
-from pipeline.findings import Finding
 from pipeline.intake import inbox, records
-from pipeline.intake.answering import (
-    CANCELLATION,
-    StoredDeclaration,
-    StoredOutcome,
-    file_outcome,
-    finding_json,
-    needs_cusres,
-    rejection_codes,
-    render_answers,
-)
+from pipeline.intake.answering import StoredOutcome, file_outcome, rejection_codes, render_answers
+from pipeline.intake.booking import Assessed, Booked, Booking, DeclarationKey, book_file
 from pipeline.intake.explanations import line_explanations
 from pipeline.intake.file_io import each_file
 from pipeline.intake.inbox import InboxRow
-from pipeline.intake.judging import FileToJudge, JudgedFile, judge_file, transaction_numbers
+from pipeline.intake.judging import (
+    CANCELLATION,
+    ORIGINAL,
+    FileToJudge,
+    JudgedFile,
+    judge_file,
+    transaction_numbers,
+)
 from pipeline.intake.lease import leased
-from pipeline.intake.postings import OriginalTerms, plan_postings, standing_after
+from pipeline.intake.postings import OriginalTerms
 from pipeline.intake.quarantine import quarantine_reason, quarantine_rows, set_aside
 from pipeline.intake.summary import FileFailure, IntakeSummary, RejectedFile
 from pipeline.ledger import LineAssessment, Posting, load_registry
 from pipeline.ledger.database import database_fault
-from pipeline.ledger.models import DeclarationStatus, InboxState
-from pipeline.model import Interchange
+from pipeline.ledger.models import InboxState
+from pipeline.model import Declaration, Interchange
 from pipeline.money import from_cents
 from pipeline.orchestration.faults import FaultKind, classify
 from pipeline.parsers import ParseResult, read_submission
@@ -96,11 +93,7 @@ BATCH_FILES = 250
 IO_THREADS = 16
 #: How many times a batch judges again the files that collided with a concurrent worker.
 MAX_ROUNDS = 3
-ENGINE_VERSION = f"carm-pipeline {__version__}"
 STAGES = ("archived", "parsed", "posted", "answered")
-STATUS_OF = MappingProxyType({
-    ACCEPTED: DeclarationStatus.ACCEPTED, REJECTED: DeclarationStatus.REJECTED, DUPLICATE: DeclarationStatus.DUPLICATE,
-})
 AMOUNT_NAMES = ("vfd", "customs_duty", "surtax", "sima", "excise_duty", "excise_tax", "vft", "gst", "total")
 
 #: Called after each stage with its name (``STAGES``) and the inbox ids that went through it. Tests use it to
@@ -122,17 +115,6 @@ class _File:
     amounts: dict[int, tuple[dict, dict]] = field(default_factory=dict)  # declaration id → answer amounts
     posted_cents: int = 0
     done: bool = False  # failed, set aside, or posted by another worker: nothing more to do here
-
-
-@dataclass(slots=True)
-class _Assessed:
-    """The answer amounts, ledger rows and totals of one accepted declaration."""
-
-    line_amounts: dict[int, dict[str, int]]
-    totals: dict[str, int]  # answer charge types
-    engine_totals: dict[str, int]  # engine names
-    lines: list[dict[str, Any]]  # line_assessments rows, without declaration_id
-    warnings: tuple[Finding, ...] = ()  # W01/W03: the answer carries them beside validation's warnings
 
 
 def process_batch(
@@ -345,73 +327,79 @@ class _Batch:
         assessed = self.assess(judged_files)
         return self.post([f for f in judged_files if not f.done], assessed)
 
-    def assess(self, files: list[_File]) -> dict[int, _Assessed]:
-        """id() of each accepted declaration (not a cancellation) → its assessment; one engine call."""
-        order = [
-            judged.declaration
-            for file in files
-            for judged in file.judged.accepted  # type: ignore[union-attr]
-            if judged.declaration.function != CANCELLATION
-        ]
+    def assess(self, files: list[_File]) -> dict[DeclarationKey, Assessed]:
+        """(inbox id, position) of each accepted declaration (not a cancellation) → its assessment; one engine
+        call for the batch."""
+        keys, order = _to_assess(files)
         if not order:
             return {}
         try:
-            return _assessed_by_declaration(assess_declarations(order, self.runtime.reference))
+            return _assessed_by_declaration(assess_declarations(order, self.runtime.reference), keys)
         except Exception:  # noqa: BLE001 - a line validation let through, or an engine bug: find the file(s)
             log.info("the batch could not be assessed at once; assessing its files one by one", exc_info=True)
             return self.assess_one_by_one(files)
 
-    def assess_one_by_one(self, files: list[_File]) -> dict[int, _Assessed]:
+    def assess_one_by_one(self, files: list[_File]) -> dict[DeclarationKey, Assessed]:
         """After the batch failed to assess (a line validation let through, an engine bug), the files that can
         be; the others are set aside."""
-        result: dict[int, _Assessed] = {}
+        result: dict[DeclarationKey, Assessed] = {}
         for file in files:
-            declarations = [j.declaration for j in file.judged.accepted  # type: ignore[union-attr]
-                            if j.declaration.function != CANCELLATION]
+            keys, declarations = _to_assess([file])
             if not declarations:
                 continue
             try:
-                result.update(_assessed_by_declaration(assess_declarations(declarations, self.runtime.reference)))
+                result.update(_assessed_by_declaration(assess_declarations(declarations, self.runtime.reference), keys))
             except Exception as exc:  # noqa: BLE001 - that file's own fault
                 self.own_fault(file, "assess", exc)
         return result
 
-    def post(self, files: list[_File], assessed: dict[int, _Assessed]) -> list[_File]:
-        """Post ``files``; return those to judge again (they collided with another worker). Line assessments
-        and postings hang off the files' new declaration rows and cannot collide with anything: they are
-        written once for the whole batch, in the same transaction. Should the database refuse one of those
-        rows (a value it cannot hold), the transaction is rolled back and posted again file by file, each file
-        with its own rows inside its SAVEPOINT, so that only the file at fault is set aside."""
-        try:
-            return self.post_transaction(files, assessed, per_file=False)
-        except _RowRefused as refused:
-            log.info("the batch's line assessments or postings were refused (%s); posting file by file", refused)
-            return self.post_transaction(files, assessed, per_file=True)
+    def post(self, files: list[_File], assessed: dict[DeclarationKey, Assessed]) -> list[_File]:
+        """Post ``files``; return those to judge again (they collided with another worker).
 
-    def post_transaction(self, files: list[_File], assessed: dict[int, _Assessed], *, per_file: bool) -> list[_File]:
+        First the whole batch at once, one statement per table. Should the database refuse anything of it — a
+        unique key taken by another worker, a value a column cannot hold, a file another worker posted
+        meanwhile — that transaction is rolled back and the batch is posted again file by file, each file with
+        all its rows inside its own SAVEPOINT, so that only the file at fault is set aside and a collision is
+        judged again from that file on."""
+        pending = [file for file in files if not file.done]
+        try:
+            return self.post_transaction(pending, assessed, per_file=False)
+        except _RowRefused as refused:
+            log.info("the batch could not be posted at once (%s); posting file by file", refused)
+            return self.post_transaction(pending, assessed, per_file=True)
+
+    def post_transaction(self, files: list[_File], assessed: dict[DeclarationKey, Assessed], *,
+                         per_file: bool) -> list[_File]:
         changes = {
             j.declaration.transaction_number
             for f in files for j in f.judged.accepted  # type: ignore[union-attr]
-            if j.declaration.function != "9"
+            if j.declaration.function != ORIGINAL
         }
-        lines: list[dict[str, Any]] = []
-        entries: list[dict[str, Any]] = []
         retry: list[_File] = []
-        booked_files: list[tuple[_File, _Booked]] = []
+        booked_files: list[tuple[_File, Booked]] = []
         faulty: list[tuple[_File, BaseException]] = []
         elsewhere: list[_File] = []
+        now = self.now()
         with Session(self.runtime.engine) as session, session.begin():
             standing = records.load_standing(session, changes)
             originals = records.load_originals(session, changes)
-            for index, file in enumerate(files):
-                if file.done:
-                    continue
+            if not per_file:
+                try:
+                    bookings = []
+                    for file in files:
+                        bookings.append(self.book(file, assessed, standing, originals, now))
+                        standing.update(bookings[-1].standing)
+                        originals.update(bookings[-1].originals)
+                    booked_files = list(zip(files, self.write(session, files, bookings, now), strict=True))
+                except Exception as exc:
+                    if classify(exc) is FaultKind.TRANSIENT:
+                        raise
+                    raise _RowRefused(exc) from exc
+            for index, file in enumerate(files if per_file else ()):
                 try:
                     with session.begin_nested():
-                        booked = self.post_file(session, file, assessed, standing, originals)
-                        if per_file:
-                            records.insert_rows(session, LineAssessment, booked.lines)
-                            records.insert_rows(session, Posting, booked.postings)
+                        booking = self.book(file, assessed, standing, originals, now)
+                        [booked] = self.write(session, [file], [booking], now)
                 except IntegrityError as exc:
                     if not _collision(exc):
                         faulty.append((file, exc))
@@ -428,147 +416,69 @@ class _Batch:
                         raise
                     faulty.append((file, exc))  # a value the database cannot hold, a defect: the file's own
                     continue
-                standing.update(booked.standing)
-                originals.update(booked.originals)
+                standing.update(booking.standing)
+                originals.update(booking.originals)
                 booked_files.append((file, booked))
-                if not per_file:
-                    lines += booked.lines
-                    entries += booked.postings
-            try:
-                with session.begin_nested():
-                    records.insert_rows(session, LineAssessment, lines)
-                    records.insert_rows(session, Posting, entries)
-            except Exception as exc:
-                if classify(exc) is FaultKind.TRANSIENT:
-                    raise
-                raise _RowRefused(exc) from exc
         # Committed: only now does what the transaction wrote become the files' state.
         for file, booked in booked_files:
-            file.stored, file.interchange, file.amounts, file.posted_cents = booked.outcome
+            file.stored, file.interchange, file.amounts, file.posted_cents = (
+                booked.stored, booked.interchange, booked.amounts, booked.posted_cents)
         for file in elsewhere:
             file.done = True
         for file, exc in faulty:
             self.own_fault(file, "post", exc)
         return retry
 
-    def post_file(
-        self, session: Session, file: _File, assessed: dict[int, _Assessed],
-        standing: dict[str, dict[str, int]], originals: dict[str, OriginalTerms],
-    ) -> _Booked:
-        """Book one file inside the caller's SAVEPOINT (its line assessments and postings are returned, for the
-        caller to write with the batch's, and its outcome, for the caller to keep once committed); raises ``_PostedElsewhere`` (rolling the savepoint back) when another
-        worker recorded the file's outcome first."""
-        judged = file.judged
-        assert judged is not None and file.sha256 is not None
-        row, now, sha256 = file.row, self.now(), file.sha256
-        interchange = judged.interchange
-        new_standing: dict[str, dict[str, int]] = {}
-        new_originals: dict[str, OriginalTerms] = {}
-        stored_declarations: list[StoredDeclaration] = []
-        amounts: dict[int, tuple[dict, dict]] = {}
-        line_rows: list[dict[str, Any]] = []
-        posting_rows: list[dict[str, Any]] = []
-        posted_cents = 0
+    def book(self, file: _File, assessed: dict[DeclarationKey, Assessed], standing: dict[str, dict[str, int]],
+             originals: dict[str, OriginalTerms], now: datetime) -> Booking:
+        assert file.judged is not None and file.sha256 is not None
+        return book_file(file.judged, inbox_id=file.row.id, data=file.data or b"", sha256=file.sha256,
+                         business_date=file.row.business_date, moment=self.moment, now=now, assessed=assessed,
+                         standing=standing, originals=originals, calendar=self.runtime.calendar)
 
-        if judged.duplicate_of is not None:
-            stored = StoredOutcome(judged.syntax, None, self.moment, {}, (), (), duplicate_of=judged.duplicate_of)
-        else:
-            if judged.registers_interchange:
-                assert interchange is not None
-                known = records.known_interchange(
-                    session, sender=interchange.sender, control_reference=interchange.control_reference,
-                ) if judged.interchange_known else None
-                # The same interchange sent again under another name hangs its declarations off the first record.
-                interchange_id = known if known is not None else records.insert_interchange(
-                    session, sender=interchange.sender, control_reference=interchange.control_reference,
-                    sha256=sha256, inbox_id=row.id, syntax=interchange.syntax, accepted_at=self.moment,
-                )
-                findings = [_findings_of(j, assessed) for j in judged.declarations]
-                declaration_rows = [self.declaration_row(j, found, interchange_id, row, sha256, now)
-                                    for j, found in zip(judged.declarations, findings, strict=True)]
-                plans = []
-                for row_values, judgement in zip(declaration_rows, judged.declarations, strict=True):
-                    if judgement.status != ACCEPTED:
-                        plans.append(None)
-                        continue
-                    declaration = judgement.declaration
-                    number = declaration.transaction_number
-                    result = assessed.get(id(declaration))
-                    current = new_standing.get(number, standing.get(number, {}))
-                    plan = plan_postings(
-                        function=declaration.function, cad_type=declaration.cad_type, release=judgement.release,
-                        accepted_on=row.business_date, totals=result.engine_totals if result else {},
-                        standing=current, original=new_originals.get(number, originals.get(number)),
-                        late=judgement.late, calendar=self.runtime.calendar,
-                    )
-                    row_values.update(period=plan.period, due_date=plan.due_date)
-                    new_standing[number] = standing_after(current, plan.postings)
-                    if declaration.function == "9":
-                        new_originals[number] = plan.terms
-                    plans.append(plan)
-                ids = records.insert_declarations(session, declaration_rows)
-                for declaration_id, judgement, found, plan in zip(ids, judged.declarations, findings, plans,
-                                                                  strict=True):
-                    stored_declarations.append(StoredDeclaration(judgement.status, found, declaration_id))
-                    if plan is None:
-                        continue
-                    declaration = judgement.declaration
-                    result = assessed.get(id(declaration))
-                    if result is not None:
-                        amounts[declaration_id] = (result.line_amounts, result.totals)
-                        line_rows += [{**line, "declaration_id": declaration_id} for line in result.lines]
-                    for planned in plan.postings:
-                        posted_cents += planned.cents
-                        posting_rows.append({
-                            "importer_bn15": declaration.importer.id, "posting_date": row.business_date,
-                            "posted_at": now, "kind": planned.kind, "charge_type": planned.charge_type,
-                            "amount": from_cents(planned.cents), "transaction_number": declaration.transaction_number,
-                            "version": declaration.version_number, "declaration_id": declaration_id,
-                            "period": planned.period, "due_date": planned.due_date,
-                            "interest_from": planned.interest_from, "source": sha256,
-                            "engine_version": ENGINE_VERSION,
-                        })
-            else:
-                stored_declarations = [StoredDeclaration(j.status, j.findings, None) for j in judged.declarations]
-            references: dict[str, str] = {}
-            if judged.syntax == "edifact":
-                names = ["contrl"] + (["cusres"] if needs_cusres(interchange, judged.file_findings) else [])
-                # Recorded against the provider the answers go to: the sender folder (see envelope.provider_id).
-                references = dict(zip(names, records.issue_references(session, row.sender_id or "", len(names), now),
-                                      strict=True))
-            version = inbound_syntax_version(file.data or b"") if judged.syntax == "edifact" else None
-            stored = StoredOutcome(judged.syntax, version, self.moment, references, judged.file_findings,
-                                   tuple(stored_declarations))
-        if not inbox.record_outcome(session, row.id, stored.as_json(), now):
-            raise _PostedElsewhere(row.id)
-        return _Booked(new_standing, new_originals, line_rows, posting_rows,
-                       (stored, interchange, amounts, posted_cents))
+    def write(self, session: Session, files: list[_File], bookings: list[Booking], now: datetime) -> list[Booked]:
+        """Write what ``bookings`` book, one statement per table for all of them: interchanges, declarations,
+        answer control references, the inbox rows' outcome (compare-and-set; ``_PostedElsewhere`` when another
+        worker recorded one first), line assessments, postings."""
+        interchange_ids = self.register_interchanges(session, bookings)
+        declaration_ids = _split(records.insert_declarations(session, [
+            {**row, "interchange_id": interchange_ids.get(booking.inbox_id)}
+            for booking in bookings for row in booking.declarations
+        ]), [len(booking.declarations) for booking in bookings])
+        # Recorded against the provider the answers go to: the sender folder (see envelope.provider_id).
+        references = _split(records.issue_references(session, [
+            file.row.sender_id or "" for file, booking in zip(files, bookings, strict=True)
+            for _ in booking.reference_names
+        ], now), [len(booking.reference_names) for booking in bookings])
+        booked = [booking.complete(ids, issued)
+                  for booking, ids, issued in zip(bookings, declaration_ids, references, strict=True)]
+        if not inbox.record_outcomes(session, [(booking.inbox_id, done.stored.as_json())
+                                               for booking, done in zip(bookings, booked, strict=True)], now):
+            raise _PostedElsewhere([booking.inbox_id for booking in bookings])
+        records.insert_rows(session, LineAssessment, [line for done in booked for line in done.lines])
+        records.insert_rows(session, Posting, [posting for done in booked for posting in done.postings])
+        return booked
 
-    def declaration_row(self, judgement: Any, findings: tuple[Finding, ...], interchange_id: int, row: InboxRow,
-                        sha256: str, now: datetime) -> dict[str, Any]:
-        declaration = judgement.declaration
-        broker = declaration.broker.id if declaration.broker is not None else None
-        accepted = judgement.status == ACCEPTED
-        return {
-            "interchange_id": interchange_id,
-            "message_reference": declaration.message_reference,
-            "transaction_number": declaration.transaction_number,
-            "version": declaration.version_number,
-            "function": declaration.function,
-            "cad_type": declaration.cad_type,
-            "importer_bn15": declaration.importer.id,
-            "broker_bn9": broker[:9] if broker and broker[:9].isdigit() else broker,
-            "release_date": records.release_date_or_none(declaration.release_date),
-            "status": STATUS_OF[judgement.status],
-            "findings": [finding_json(f) for f in findings],
-            "received_on": row.business_date,
-            "accepted_on": row.business_date if accepted else None,
-            "posted_at": now if accepted else None,
-            "period": None,
-            "due_date": None,
-            "source_sha256": sha256,
-            "created_at": now,
-        }
+    def register_interchanges(self, session: Session, bookings: list[Booking]) -> dict[int, int]:
+        """Inbox id → id of the interchange record its declarations hang off: the record of the same interchange
+        sent before under another name (``interchange_known``), else a new one."""
+        registering = [b for b in bookings if b.registers_interchange and b.interchange is not None]
+        known = records.known_interchanges(session, [_interchange_key(b) for b in registering if b.interchange_known])
+        new: list[Booking] = []
+        registered_here: set[tuple[str, str]] = set()
+        for booking in registering:
+            here = _interchange_key(booking)
+            # The same interchange sent again under another name hangs its declarations off the first record;
+            # any other repeat is inserted, for the unique key to refuse it (a collision: judged again).
+            if not (booking.interchange_known and (here in known or here in registered_here)):
+                new.append(booking)
+                registered_here.add(here)
+        new_ids = records.insert_interchanges(session, [{
+            "sender_id": sender, "control_reference": reference, "sha256": b.sha256, "inbox_id": b.inbox_id,
+            "syntax": b.interchange.syntax, "accepted_at": self.moment,  # type: ignore[union-attr]
+        } for b in new for sender, reference in [_interchange_key(b)]])
+        known.update((_interchange_key(b), interchange_id) for b, interchange_id in zip(new, new_ids, strict=True))
+        return {b.inbox_id: known[_interchange_key(b)] for b in registering}
 
     def restore(self, files: list[_File]) -> None:
         """Files posted by an earlier run whose answers were not written: their stored outcome, the model of
@@ -616,13 +526,13 @@ class _Batch:
                 self.own_fault(file, "answer", exc)
         outbound = self.runtime.buckets.outbound
         writes = [(file, key, data) for file, answers in rendered for key, data in answers.items()]
-        faults = {id(file): fault for (file, _, _), (_, fault) in
+        faults = {file.row.id: fault for (file, _, _), (_, fault) in
                   zip(writes, self.io(lambda w: outbound.write(w[1], w[2]), writes), strict=True) if fault}
         answered = []
         for file, _ in rendered:
             if file.done:
                 continue
-            fault = faults.get(id(file))
+            fault = faults.get(file.row.id)
             if isinstance(fault, InvalidKey):  # no store can hold an answer under this file's name
                 self.own_fault(file, "write answer", fault)
             elif fault is not None:
@@ -633,8 +543,8 @@ class _Batch:
         with Session(self.runtime.engine) as session, session.begin():
             inbox.record_answered(session, [f.row.id for f in answered], self.now())
         self.remove_from_inbound([f.row for f in answered])
-        done = {id(file) for file in answered}
-        self.answer_keys = tuple(key for file, answers in rendered if id(file) in done for key in answers)
+        done = {file.row.id for file in answered}
+        self.answer_keys = tuple(key for file, answers in rendered if file.row.id in done for key in answers)
         return answered
 
     def remove_from_inbound(self, rows: list[InboxRow]) -> None:
@@ -690,17 +600,6 @@ def _plain_md5(etag: str) -> bool:
     return len(etag) == 32 and all(c in "0123456789abcdef" for c in etag)
 
 
-@dataclass(frozen=True, slots=True)
-class _Booked:
-    """What booking one file changed: the transactions' standing and originals, and its rows to write."""
-
-    standing: dict[str, dict[str, int]]
-    originals: dict[str, OriginalTerms]
-    lines: list[dict[str, Any]]
-    postings: list[dict[str, Any]]
-    outcome: tuple[StoredOutcome, Interchange | None, dict[int, tuple[dict, dict]], int]  # the file's, once committed
-
-
 class _RowRefused(Exception):
     """The database refused a row of the batch's bulk inserts for what it holds (not an outage)."""
 
@@ -727,14 +626,35 @@ class _Dollars(dict):
         return self[cents]
 
 
-def _findings_of(judgement: Any, assessed: dict[int, _Assessed]) -> tuple[Finding, ...]:
-    """What the answer says of a declaration: judging's findings, then, once accepted, assessment's warnings."""
-    result = assessed.get(id(judgement.declaration)) if judgement.status == ACCEPTED else None
-    return judgement.findings if result is None else (*judgement.findings, *result.warnings)
+def _to_assess(files: list[_File]) -> tuple[list[DeclarationKey], list[Declaration]]:
+    """The accepted declarations of ``files`` that are assessed (cancellations are not), with their keys."""
+    keys: list[DeclarationKey] = []
+    declarations: list[Declaration] = []
+    for file in files:
+        for index, judged in enumerate(file.judged.declarations):  # type: ignore[union-attr]
+            if judged.status == ACCEPTED and judged.declaration.function != CANCELLATION:
+                keys.append((file.row.id, index))
+                declarations.append(judged.declaration)
+    return keys, declarations
 
 
-def _assessed_by_declaration(assessment: Any) -> dict[int, _Assessed]:
-    """Answer amounts and ``line_assessments`` rows of every declaration of an assessment, keyed by id()."""
+def _split(values: list[Any], sizes: list[int]) -> list[list[Any]]:
+    """``values`` cut into consecutive runs of ``sizes``."""
+    runs, start = [], 0
+    for size in sizes:
+        runs.append(values[start:start + size])
+        start += size
+    return runs
+
+
+def _interchange_key(booking: Booking) -> tuple[str, str]:
+    assert booking.interchange is not None
+    return booking.interchange.sender, booking.interchange.control_reference
+
+
+def _assessed_by_declaration(assessment: Any, keys: list[DeclarationKey]) -> dict[DeclarationKey, Assessed]:
+    """Answer amounts and ``line_assessments`` rows of every declaration of an assessment, under its key
+    (``keys``: one per declaration assessed, in order)."""
     lines = assessment.lines
     columns = {name: lines[name].to_numpy().tolist() for name in AMOUNT_NAMES}
     numbers = lines["line"].to_numpy().tolist()
@@ -745,8 +665,8 @@ def _assessed_by_declaration(assessment: Any) -> dict[int, _Assessed]:
     total_columns = {name: totals[name].to_numpy().tolist() for name in AMOUNT_NAMES}
     starts = np.asarray(assessment.starts).tolist()
     dollars = _Dollars()
-    result: dict[int, _Assessed] = {}
-    for index, declaration in enumerate(assessment.declarations):
+    result: dict[DeclarationKey, Assessed] = {}
+    for index, (key, declaration) in enumerate(zip(keys, assessment.declarations, strict=True)):
         line_amounts: dict[int, dict[str, int]] = {}
         rows: list[dict[str, Any]] = []
         for r in range(starts[index], starts[index + 1]):
@@ -759,7 +679,7 @@ def _assessed_by_declaration(assessment: Any) -> dict[int, _Assessed]:
                 "explanation": explanations[r],
             })
         engine_totals = {name: int(total_columns[name][index]) for name in AMOUNT_NAMES}
-        result[id(declaration)] = _Assessed(
+        result[key] = Assessed(
             dict(sorted(line_amounts.items())), amounts_from_engine(engine_totals), engine_totals, rows,
             assessment.warnings[index],
         )

@@ -128,20 +128,28 @@ def load_amounts(session: Session, declaration_ids: Iterable[int]) -> dict[int, 
 
 # --- writes ----------------------------------------------------------------------------------------------------
 
-def known_interchange(session: Session, *, sender: str, control_reference: str) -> int | None:
-    """Id of the interchange already registered under (sender, control reference), if any."""
-    return session.scalar(select(InterchangeRecord.id).where(
-        InterchangeRecord.sender_id == sender, InterchangeRecord.control_reference == control_reference))
+def known_interchanges(session: Session, references: Iterable[tuple[str, str]]) -> dict[tuple[str, str], int]:
+    """Id of each interchange already registered under one of ``references`` (sender, control reference)."""
+    known: dict[tuple[str, str], int] = {}
+    for part in chunks(sorted(set(references)), 400):
+        for sender, reference, interchange_id in session.execute(
+            select(InterchangeRecord.sender_id, InterchangeRecord.control_reference, InterchangeRecord.id)
+            .where(tuple_(InterchangeRecord.sender_id, InterchangeRecord.control_reference).in_(part))
+        ):
+            known[(sender, reference)] = interchange_id
+    return known
 
 
-def insert_interchange(session: Session, *, sender: str, control_reference: str, sha256: str, inbox_id: int,
-                       syntax: str, accepted_at: datetime) -> int:
+def insert_interchanges(session: Session, rows: Sequence[Mapping[str, Any]]) -> list[int]:
+    """Register interchanges (sender_id, control_reference, sha256, inbox_id, syntax, accepted_at); their ids,
+    in the order of ``rows``."""
+    if not rows:
+        return []
     table = InterchangeRecord.__table__
-    return session.connection().execute(
-        insert(table).returning(table.c.id),
-        [{"sender_id": sender, "control_reference": control_reference, "sha256": sha256, "inbox_id": inbox_id,
-          "syntax": syntax, "accepted_at": accepted_at}],
-    ).scalar_one()
+    result = session.connection().execute(
+        insert(table).returning(table.c.id, sort_by_parameter_order=True), list(rows)
+    )
+    return list(result.scalars())
 
 
 def insert_declarations(session: Session, rows: Sequence[Mapping[str, Any]]) -> list[int]:
@@ -160,15 +168,15 @@ def insert_rows(session: Session, model: type, rows: Sequence[Mapping[str, Any]]
     insert_many(session.connection(), model.__table__, rows)
 
 
-def issue_references(session: Session, sender: str, count: int, now: datetime) -> list[str]:
-    """``count`` fresh interchange control references for answers to ``sender``, from the database's counter
+def issue_references(session: Session, senders: Sequence[str], now: datetime) -> list[str]:
+    """A fresh interchange control reference for an answer to each of ``senders``, from the database's counter
     (the same table and format as ``pipeline.ledger.next_control_reference``, in one statement)."""
-    if count <= 0:
+    if not senders:
         return []
     table = ControlNumber.__table__
     result = session.connection().execute(
         insert(table).returning(table.c.id, sort_by_parameter_order=True),
-        [{"sender_id": sender, "issued_at": now} for _ in range(count)],
+        [{"sender_id": sender, "issued_at": now} for sender in senders],
     )
     return [f"{number:0{CONTROL_REFERENCE_WIDTH}d}" for number in result.scalars()]
 
