@@ -11,6 +11,8 @@ from dataclasses import dataclass, replace
 from enum import Enum
 
 MAX_FINDINGS = 1000  # findings listed per file; the rest are counted (decisions.md)
+#: A sender's text longer than this is named in a message by its start and its length, not in full.
+SHOWN_CHARACTERS = 40
 
 
 class Scope(Enum):
@@ -120,6 +122,20 @@ class Finding:
 
     def as_json(self) -> dict[str, str]:
         return {"code": self.code, "message": self.message, "location": self.location}
+
+
+def shortened(text: str) -> tuple[str, str]:
+    """A sender's text as a message names it: ``(text, "")``, or when it is long its start and its length,
+    ``("99999999999999999999…", " (5,000 characters)")`` (a finding names a value, it does not repeat it)."""
+    if len(text) <= SHOWN_CHARACTERS:
+        return text, ""
+    return f"{text[:20]}…", f" ({len(text):,} characters)"
+
+
+def shown(text: str) -> str:
+    """A sender's text quoted for a message: ``"ABC"``, or ``"99999999999999999999…" (5,000 characters)``."""
+    start, length = shortened(text)
+    return f'"{start}"{length}'
 
 
 def errors_only(findings: list[Finding] | tuple[Finding, ...]) -> list[Finding]:

@@ -8,18 +8,16 @@ short either way.
 from __future__ import annotations
 
 import time
-import warnings
 from collections.abc import Callable
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from pydifact.token import Token
-from pydifact.tokenizer import Tokenizer as PydifactTokenizer
 
 from pipeline.parsers.edifact import parse_edifact
 from pipeline.parsers.edifact_syntax import Tokenizer, interface_characters
 from tests.edifact_samples import fixture
+from tests.test_edifact_tokenizer import pydifact_segments
 
 CLEAN = fixture("clean_two_messages.edi")
 GROUPS = fixture("groups.edi")
@@ -106,34 +104,13 @@ def test_a_hostile_input_gives_findings_not_exceptions(make):
 
 # -- the tokenizer agrees with pydifact's ---------------------------------------------------------------------------
 
-def _pydifact_segments(text: str) -> list[tuple[str, list[list[str]]]]:
-    """pydifact's tokens grouped into (tag, elements) as our tokenizer gives them."""
-    segments: list[list[list[str]]] = []
-    current: list[list[str]] = [[""]]
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        tokens = list(PydifactTokenizer().get_tokens(text, interface_characters()))
-    for token in tokens:
-        if token.type is Token.Type.CONTENT:
-            current[-1][-1] += token.value
-        elif token.type is Token.Type.COMPONENT_SEPARATOR:
-            current[-1].append("")
-        elif token.type is Token.Type.DATA_SEPARATOR:
-            current.append([""])
-        else:
-            segments.append(current)
-            current = [[""]]
-    # The tag is the whole first data element (a ':' in it makes an unknown tag, reported as such).
-    return [(":".join(parts[0]), parts[1:]) for parts in segments]
-
-
 @settings(max_examples=300, deadline=None)
 @given(body=st.text(alphabet="AB+:?'", max_size=60))
 def test_segments_split_as_pydifact_splits_them(body):
     text = body + "A'"  # ends in a terminator that no release character can reach
     ours = [(segment.tag, segment.elements)
             for segment in Tokenizer(interface_characters(), "latin-1", None).segments(text.encode(), 0)]
-    assert ours == _pydifact_segments(text)
+    assert ours == pydifact_segments(text, interface_characters())
 
 
 def _reference_split(text: str) -> tuple[str, list[list[str]]]:
@@ -262,3 +239,16 @@ def test_a_huge_tag_or_code_is_named_by_its_start_not_repeated(old, new):
     findings = parse_edifact(CLEAN.replace(old, new, 1)).findings
     assert findings and all(len(finding.message) < 200 for finding in findings)
     assert any("(100,000 characters)" in finding.message for finding in findings)
+
+
+@pytest.mark.parametrize(("old", "new", "letter"), [
+    (b"TDT+20++2'", b"X" * 100_000 + b"+20++2'", "X"),
+    (b"UNZ+2+ICR000017'", b"UNZ+2+ICR000017'" + b"Y" * 100_000 + b"'", "Y"),
+    (b"UNT+22+1'", b"Z" * 100_000 + b"'", "Z"),
+    (b"UNZ+2+ICR000017'", b"W" * 100_000, "W"),
+], ids=["in a message", "after the interchange", "where the UNT should be", "unterminated"])
+def test_a_huge_tag_is_located_by_its_start(old, new, letter):
+    """The location reaches the answers (CUSRES ERP, CONTRL UCS): 100 KB of tag must not travel with it."""
+    findings = parse_edifact(CLEAN.replace(old, new, 1)).findings
+    assert findings and all(len(finding.location) < 50 for finding in findings)
+    assert any(finding.location.startswith(letter * 20 + "…#") for finding in findings)

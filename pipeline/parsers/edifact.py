@@ -12,20 +12,25 @@ Values are kept as the sender wrote them (validation judges them), except that C
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import gc
+import re
+import sys
+from collections.abc import Callable, Iterable, Mapping
+from functools import lru_cache
 from types import MappingProxyType
 from typing import NamedTuple
 
 from pydifact.control import Characters
 
 from pipeline.digits import is_ascii_digits
-from pipeline.findings import Finding
+from pipeline.findings import Finding, shortened
 from pipeline.model import FILER_CHARGE_TYPES, Declaration, FilerAmount, Interchange, Line, Party
 from pipeline.parsers import ParseResult
 from pipeline.parsers.edifact_syntax import (
     SYNTAX_CODECS,
     SYNTAX_VERSIONS,
     RawSegment,
+    Segment,
     Tokenizer,
     interface_characters,
     locate_interchange,
@@ -37,12 +42,11 @@ from pipeline.parsers.edifact_syntax import (
 CUSDEC_IDENTIFIER = ("CUSDEC", "D", "96B", "UN")
 ENVELOPE_TAGS = frozenset({"UNB", "UNG", "UNH", "UNT", "UNE", "UNZ"})
 MAX_FINDINGS = 1000  # a file of garbage should not yield a million findings
-_MANY = 1_000_000  # line groups: the 999-line limit is a business rule (B20), not syntax
+# Line groups are unbounded in the syntax: the 999-line limit is a business rule (B20).
+_UNBOUNDED = sys.maxsize
 # ISO 9735 lengths of the numbers the reader compares: UNT 0074, UNE 0060 and UNZ 0036 are n..6; CST 1496 n..5.
 COUNT_DIGITS = 6
 LINE_NUMBER_DIGITS = 5
-# A sender's value longer than this is named by its start in a message (as validation names long numbers).
-_SHOWN_CHARACTERS = 40
 
 
 class Slot(NamedTuple):
@@ -67,7 +71,7 @@ CUSDEC_TABLE: tuple[Slot, ...] = (
     Slot("TDT", "TDT", 1, 1, "TDT (mode of transport)"),
     Slot("CUX", "CUX", 1, 1, "CUX (invoice currency)"),
     Slot("UNS.D", "UNS", 1, 1, "UNS+D (start of detail)"),
-    Slot("line", "CST", 0, _MANY, "CST (line)", (
+    Slot("line", "CST", 0, _UNBOUNDED, "CST (line)", (
         Slot("CST", "CST", 1, 1, "CST (line)"),
         Slot("FTX", "FTX", 1, 1, "FTX+AAA (goods description)"),
         Slot("line.LOC", "LOC", 1, 1, "LOC+27 (country of origin)"),
@@ -123,6 +127,18 @@ _GOVERNMENT_CODES = MappingProxyType({
 def parse_edifact(data: bytes) -> ParseResult:
     """Read a CUSDEC interchange. S findings come back as data; the interchange is None only when no UNB
     could be read (or the UNA made the separators unknowable)."""
+    # The reader builds a model of some 10^6 small objects without cycles (and holds a chunk's segments at a
+    # time): the cyclic collector's passes over them would cost as much as the reading and free nothing.
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _parse(data)
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _parse(data: bytes) -> ParseResult:
     log = _FindingLog()
     start = locate_interchange(data)
     if start is None:
@@ -144,8 +160,8 @@ def parse_edifact(data: bytes) -> ParseResult:
     else:
         tokenizer = Tokenizer(chars, codec, repertoire_pattern(syntax.charset, chars))
     reader = _InterchangeReader(chars, has_una, log)
-    for segment in tokenizer.segments(data, offset):
-        reader.feed(segment)
+    for batch in tokenizer.batches(data, offset):
+        reader.read(batch)
     return ParseResult(reader.finish(), log.result())
 
 
@@ -167,6 +183,9 @@ class _FindingLog:
             Finding(code, f"{count} more {code} findings not listed", "file") for code, count in self.suppressed.items()
         ]
         return tuple(self.findings + extra)
+
+
+Elements = list[list[str]]
 
 
 class _Walker:
@@ -219,6 +238,31 @@ class _Walker:
         while self._frames:
             self._pop()
 
+    @classmethod
+    def at(cls, state: WalkerState) -> _Walker:
+        """A walker standing where ``state`` says (see ``state``)."""
+        walker = cls(CUSDEC_TABLE)
+        walker._frames.clear()
+        slots = CUSDEC_TABLE
+        for index, count in _STANDINGS[state]:
+            walker._frames.append([slots, index, count])
+            slots = slots[index].group
+        return walker
+
+    def state(self) -> WalkerState:
+        """Where the walker stands, as a small number. The count of an unbounded slot is kept only as 0, 1 or
+        "more" (2): nothing it decides depends on more, so a file has a handful of states whatever its size."""
+        standing = tuple((index, min(count, 2) if slots[index].max == _UNBOUNDED else count)
+                         for slots, index, count in self._frames)
+        if standing not in _STATES:
+            _STATES[standing] = len(_STANDINGS)
+            _STANDINGS.append(standing)
+        return _STATES[standing]
+
+    def effects(self) -> Effects | None:
+        """What the last move implied (``left``, ``missing``, ``closed``), None when nothing."""
+        return (tuple(self.left), tuple(self.missing), tuple(self.closed)) if self.pending else None
+
     def _move(self, depth: int, j: int) -> Slot:
         frames = self._frames
         while len(frames) - 1 > depth:
@@ -255,6 +299,54 @@ class _Walker:
         self.pending = bool(self.left or self.missing or self.closed)
 
 
+WalkerState = int  # a number for each (slot index, count) of the walker's frames met so far
+_STATES: dict[tuple[tuple[int, int], ...], WalkerState] = {}
+_STANDINGS: list[tuple[tuple[int, int], ...]] = []
+Effects = tuple[tuple[Slot, ...], tuple[Slot, ...], tuple[Slot, ...]]
+Handler = Callable[["_MessageReader", Elements, str], None]
+# What a segment does at a walker state: the state after it, how it is read (None: it has no place there),
+# the layout its elements must fit and what the move implied. Shared by every message: the walk of a CUSDEC
+# message has a few dozen distinct moves, each worked out once (``_Walker.step``) and then looked up.
+Match = Callable[[str], "re.Match[str] | None"]
+ShapeReader = Callable[["_MessageReader", "re.Match[str]", str], bool]
+Move = tuple[WalkerState, Handler | None, tuple[int, ...], Effects | None, Match | None, ShapeReader | None, str]
+_MOVES: dict[tuple[str, str, str], dict[tuple[WalkerState, str], Move]] = {}  # by separators and release
+_ENDINGS: dict[WalkerState, Effects | None] = {}
+_START: WalkerState = _Walker(CUSDEC_TABLE).state()
+
+
+def _moves(chars: Characters) -> dict[tuple[WalkerState, str], Move]:
+    """The moves worked out so far for a file with these separators (the shapes depend on them)."""
+    return _MOVES.setdefault((chars.data_separator, chars.component_separator, chars.escape_character), {})
+
+
+def _move(moves: dict[tuple[WalkerState, str], Move], chars: Characters, state: WalkerState, tag: str) -> Move:
+    """The move of a segment of a known tag at ``state`` (memoised in ``moves``)."""
+    move = moves.get((state, tag))
+    if move is None:
+        walker = _Walker.at(state)
+        slot = walker.step(tag)
+        handler = shape = None
+        if slot is not None:
+            handler = _HANDLERS[slot.key]
+            shape = _shapes(chars.data_separator, chars.component_separator, chars.escape_character).get(slot.key)
+        matches, reads = (shape.pattern.fullmatch, shape.read) if shape else (None, None)
+        move = moves[state, tag] = (walker.state(), handler, SEGMENT_LAYOUTS[tag], walker.effects(), matches, reads,
+                                    tag)
+        if len(tag) == 3:  # how the reader looks up a segment it has not split: by its text's first four characters
+            moves[state, tag + chars.data_separator] = move
+    return move
+
+
+def _ending(state: WalkerState) -> Effects | None:
+    """What closing a message at ``state`` implies (memoised)."""
+    if state not in _ENDINGS:
+        walker = _Walker.at(state)
+        walker.finish()
+        _ENDINGS[state] = walker.effects()
+    return _ENDINGS[state]
+
+
 def _component(elements: list[list[str]], element: int, component: int = 0) -> str:
     if element < len(elements):
         components = elements[element]
@@ -282,20 +374,19 @@ def _plain_number(text: str, digits: int) -> int | None:
 
 
 def _quoted(value: str) -> str:
-    """The sender's value for a message, cut short: a finding names the value, it does not repeat 5,000 digits."""
-    shown, rest = _cut(value)
-    return f"{shown!r}{rest}"
+    """The sender's value for a message, as a literal (it may hold control characters), cut short when long."""
+    start, length = shortened(value)
+    return f"{start!r}{length}"
 
 
 def _shown_tag(tag: str) -> str:
-    shown, rest = _cut(tag)
-    return f"{shown}{rest}" if tag else "(empty)"
+    start, length = shortened(tag)
+    return f"{start}{length}" if tag else "(empty)"
 
 
-def _cut(text: str) -> tuple[str, str]:
-    if len(text) <= _SHOWN_CHARACTERS:
-        return text, ""
-    return text[:20], f"… ({len(text):,} characters)"
+def _located(tag: str, position: int) -> str:
+    """A segment's location: a tag that is no tag (100 KB of text before the first separator) by its start."""
+    return f"{shortened(tag)[0]}#{position}"
 
 
 class _Pool:
@@ -305,6 +396,7 @@ class _Pool:
     def __init__(self) -> None:
         self._strings: dict[str, str] = {}
         self._maps: dict[tuple[tuple[str, str], ...], dict[str, str]] = {}
+        self.intern = self._strings.setdefault  # intern(value, value): the hot loop's spelling of text(value)
 
     def text(self, value: str) -> str:
         return self._strings.setdefault(value, value)
@@ -330,15 +422,19 @@ class _LineDraft:
 class _MessageReader:
     """One CUSDEC message (UNH…UNT) → a Declaration, with the S12 findings of its content."""
 
-    def __init__(self, reference: str, decimal_mark: str, log: _FindingLog, pool: _Pool, *,
+    def __init__(self, reference: str, chars: Characters, log: _FindingLog, pool: _Pool, *,
                  skip: bool = False) -> None:
         self.reference = reference
         self.pool = pool
-        self.decimal_mark = decimal_mark
+        self.intern = pool.intern
+        self.chars = chars
+        self.moves = _moves(chars)
+        self.split = Tokenizer.splitter(chars)
+        self.decimal_mark = chars.decimal_point
         self.log = log
         self.skip = skip  # S07: count segments for UNT, read nothing
         self.position = 1  # UNH
-        self.walker = _Walker(CUSDEC_TABLE)
+        self.state = _START  # where the message stands in CUSDEC_TABLE
         self.values: dict[str, str] = {}
         self.where: dict[str, str] = {"message_reference": "UNH#1"}
         self.seen: set[str] = set()
@@ -352,37 +448,83 @@ class _MessageReader:
         self.log.add(Finding(code, f"message {self.reference}: {message}", location, line, self.reference,
                              str(element) if element else None))
 
-    def expect(self, segment: RawSegment, location: str, element: int, component: int,
+    def expect(self, elements: Elements, location: str, element: int, component: int,
                allowed: tuple[str, ...], what: str) -> str:
-        value = _component(segment.elements, element, component)
+        try:
+            value = elements[element][component]
+        except IndexError:
+            value = ""
         if value not in allowed:
             self.error("S12", f"{what} is {_quoted(value)}, expected {' or '.join(allowed)}", location, element + 1)
         return value
 
     # -- walking -----------------------------------------------------------------------------------------
-    def feed(self, segment: RawSegment) -> None:
-        """Read one segment between UNH and UNT."""
-        self.position += 1
-        tag = segment.tag
-        location = self.pool.text(f"{tag}#{self.position}")
-        if segment.problem is not None or not segment.terminated:
-            report_segment_syntax(segment, location, self)
+    def read(self, batch: list[str | Segment], index: int) -> int:
+        """Read the segments of ``batch`` from ``index`` on up to the next envelope segment; its index (or the
+        batch's length) comes back. The hot loop of the reader: one pass per segment of the file.
+
+        A segment without problems comes as its text. When it has the usual shape of its slot (``Shape``), its
+        values are taken from one match of the shape; any other segment is split and read by its handler, which
+        reports what is wrong with it."""
         if self.skip:
-            return
-        walker = self.walker
-        slot = walker.step(tag)
-        if walker.pending:
-            self.settle(location)
-        if slot is None:
-            known = tag in _ALL_TAGS
-            why = "is not allowed here (misplaced or repeated)" if known else "is not a segment of CUSDEC D.96B"
-            self.error("S12", f"segment {_shown_tag(tag)} {why}", location)
-            return
-        elements, layout = segment.elements, SEGMENT_LAYOUTS[tag]
-        # Compared in C (map/any) because it runs for every segment of the file.
-        if len(elements) > len(layout) or any(map(int.__gt__, map(len, elements), layout)):
-            self.report_layout(tag, elements, layout, location)
-        _HANDLERS[slot.key](self, segment, location)
+            return self.skip_to_envelope(batch, index)
+        position, state, intern = self.position, self.state, self.intern
+        chars, moves, envelope, known, split = self.chars, self.moves, ENVELOPE_TAGS, _ALL_TAGS, self.split
+        for index in range(index, len(batch)):  # noqa: B020 - the index read to is the answer
+            item = batch[index]
+            # A problem-free segment of a slot's tag is known by its first four characters (tag and separator).
+            move = moves.get((state, item[:4])) if item.__class__ is str else None
+            if move is not None:
+                text = item
+                position += 1
+                location = f"{move[6]}#{position}"
+                location = intern(location, location)
+            else:
+                text = None
+                tag, elements, fault = _segment(item, split)
+                if tag in envelope:
+                    self.position, self.state = position, state
+                    return index
+                position += 1
+                location = _located(tag, position)
+                location = intern(location, location)
+                if fault is not None:
+                    report_segment_syntax(fault, location, self)
+                move = moves.get((state, tag))
+                if move is None:
+                    if tag not in known:
+                        self.error("S12", f"segment {_shown_tag(tag)} is not a segment of CUSDEC D.96B", location)
+                        continue
+                    move = _move(moves, chars, state, tag)
+            state, handler, layout, effects, matches, reads, tag = move
+            if effects is not None:
+                self.settle(effects, location)
+            if handler is None:
+                self.error("S12", f"segment {_shown_tag(tag)} is not allowed here (misplaced or repeated)", location)
+                continue
+            if text is not None:
+                if matches is not None:
+                    match = matches(text)
+                    if match is not None and reads(self, match, location):
+                        continue
+                tag, elements = split(text)
+            # Compared in C (map/any) because it runs for every segment of the file.
+            if len(elements) > len(layout) or any(map(int.__gt__, map(len, elements), layout)):
+                self.report_layout(tag, elements, layout, location)
+            handler(self, elements, location)
+        self.position, self.state = position, state
+        return len(batch)
+
+    def skip_to_envelope(self, batch: list[str | Segment], index: int) -> int:
+        """An S07 message: its segments are counted for the UNT and checked for syntax only."""
+        for index in range(index, len(batch)):  # noqa: B020 - the index read to is the answer
+            tag, _, fault = _segment(batch[index], self.split)
+            if tag in ENVELOPE_TAGS:
+                return index
+            self.position += 1
+            if fault is not None:
+                report_segment_syntax(fault, self.pool.text(_located(tag, self.position)), self)
+        return len(batch)
 
     def report_layout(self, tag: str, elements: list[list[str]], layout: tuple[int, ...], location: str) -> None:
         """Too many data elements or components is S12; the handler still reads the ones it knows."""
@@ -395,22 +537,21 @@ class _MessageReader:
                 self.error("S12", f"{tag} data element {position} has {len(components)} components, "
                                   f"at most {limit}", location, position)
 
-    def settle(self, location: str) -> None:
-        """Act on what the walker's last move implied: completeness of qualifiers, missing slots, closed groups."""
-        walker = self.walker
-        for slot in walker.left:
+    def settle(self, effects: Effects, location: str) -> None:
+        """Act on what a move implied: completeness of qualifiers, missing slots, closed groups."""
+        left, missing, closed = effects
+        for slot in left:
             scope = self.line.seen if slot.key == "MEA" and self.line is not None else self.seen
             for qualified in slot.complete:
                 if qualified not in scope:
                     self.error("S12", f"mandatory segment {qualified} is missing", location)
-        for slot in walker.missing:
+        for slot in missing:
             self.error("S12", f"mandatory segment {slot.what or slot.tag} is missing", location)
-        for slot in walker.closed:
+        for slot in closed:
             if slot.key == "tax":
                 self.close_tax()
             elif slot.key == "line":
                 self.close_line()
-        walker.clear()
 
     def number(self, text: str) -> str:
         return text.replace(self.decimal_mark, ".") if self.decimal_mark != "." else text
@@ -428,138 +569,136 @@ class _MessageReader:
         return True
 
     # -- header ------------------------------------------------------------------------------------------
-    def bgm(self, segment: RawSegment, location: str) -> None:
-        self.expect(segment, location, 0, 0, ("929",), "BGM document name code (1001)")
-        cad_type = self.expect(segment, location, 0, 3, _CAD_TYPES, "CAD type (BGM 1000)")
-        function = self.expect(segment, location, 2, 0, _FUNCTIONS, "message function (BGM 1225)")
-        elements = segment.elements
+    def bgm(self, elements: Elements, location: str) -> None:
+        self.expect(elements, location, 0, 0, ("929",), "BGM document name code (1001)")
+        cad_type = self.expect(elements, location, 0, 3, _CAD_TYPES, "CAD type (BGM 1000)")
+        function = self.expect(elements, location, 2, 0, _FUNCTIONS, "message function (BGM 1225)")
         self.put("cad_type", cad_type, location)
         self.put("transaction_number", _component(elements, 1, 0), location)
         self.put("version", _component(elements, 1, 1), location)
         self.put("function", function, location)
 
-    def dtm(self, segment: RawSegment, location: str) -> None:
-        qualifier = self.expect(segment, location, 0, 0, tuple(_HEADER_DATES), "date qualifier (DTM 2005)")
-        self.expect(segment, location, 0, 2, ("102",), f"DTM+{qualifier} date format (2379)")
+    def dtm(self, elements: Elements, location: str) -> None:
+        qualifier = self.expect(elements, location, 0, 0, tuple(_HEADER_DATES), "date qualifier (DTM 2005)")
+        self.expect(elements, location, 0, 2, ("102",), f"DTM+{qualifier} date format (2379)")
         if qualifier in _HEADER_DATES and self.once(self.seen, f"DTM+{qualifier}", location):
-            self.put(_HEADER_DATES[qualifier], _iso_date(_component(segment.elements, 0, 1)), location)
+            self.put(_HEADER_DATES[qualifier], _iso_date(_component(elements, 0, 1)), location)
 
-    def loc(self, segment: RawSegment, location: str) -> None:
-        qualifier = self.expect(segment, location, 0, 0, tuple(_HEADER_PLACES), "place qualifier (LOC 3227)")
+    def loc(self, elements: Elements, location: str) -> None:
+        qualifier = self.expect(elements, location, 0, 0, tuple(_HEADER_PLACES), "place qualifier (LOC 3227)")
         if qualifier in _HEADER_PLACES and self.once(self.seen, f"LOC+{qualifier}", location):
-            self.put(_HEADER_PLACES[qualifier], _component(segment.elements, 1, 0), location)
+            self.put(_HEADER_PLACES[qualifier], _component(elements, 1, 0), location)
 
-    def rff(self, segment: RawSegment, location: str) -> None:
-        qualifier = self.expect(segment, location, 0, 0, tuple(_HEADER_REFERENCES), "reference qualifier (RFF 1153)")
+    def rff(self, elements: Elements, location: str) -> None:
+        qualifier = self.expect(elements, location, 0, 0, tuple(_HEADER_REFERENCES), "reference qualifier (RFF 1153)")
         if qualifier in _HEADER_REFERENCES and self.once(self.seen, f"RFF+{qualifier}", location):
-            self.put(_HEADER_REFERENCES[qualifier], _component(segment.elements, 0, 1), location)
+            self.put(_HEADER_REFERENCES[qualifier], _component(elements, 0, 1), location)
 
-    def nad(self, segment: RawSegment, location: str) -> None:
-        role = self.expect(segment, location, 0, 0, _PARTY_ROLES, "party qualifier (NAD 3035)")
+    def nad(self, elements: Elements, location: str) -> None:
+        role = self.expect(elements, location, 0, 0, _PARTY_ROLES, "party qualifier (NAD 3035)")
         if role not in _PARTY_ROLES or not self.once(self.seen, f"NAD+{role}", location):
             return
-        elements = segment.elements
-        fields = {
-            "id": _component(elements, 1, 0),
-            "street": _text(elements, 4),
-            "city": _component(elements, 5, 0),
-            "postcode": _component(elements, 7, 0),
-            "country": _component(elements, 8, 0),
-        }
+        self.add_party(role, _component(elements, 1, 0), _text(elements, 3), _text(elements, 4),
+                       _component(elements, 5, 0), _component(elements, 7, 0), _component(elements, 8, 0), location)
+
+    def add_party(self, role: str, party_id: str, name: str, street: str, city: str, postcode: str, country: str,
+                  location: str) -> None:
+        fields = {"id": party_id, "street": street, "city": city, "postcode": postcode, "country": country}
         present = {field: value for field, value in fields.items() if value}
         where = self.pool.where({field: location for field in ("name", *present)})
-        self.parties[role] = Party(role=role, name=_text(elements, 3), location=location, where=where, **present)
+        self.parties[role] = Party(role=role, name=name, location=location, where=where, **present)
         self.where[_ROLE_FIELDS[role]] = location
 
-    def tdt(self, segment: RawSegment, location: str) -> None:
-        self.expect(segment, location, 0, 0, ("20",), "transport stage qualifier (TDT 8051)")
-        mode = self.expect(segment, location, 2, 0, _TRANSPORT_MODES, "mode of transport (TDT 8067)")
+    def tdt(self, elements: Elements, location: str) -> None:
+        self.expect(elements, location, 0, 0, ("20",), "transport stage qualifier (TDT 8051)")
+        mode = self.expect(elements, location, 2, 0, _TRANSPORT_MODES, "mode of transport (TDT 8067)")
         self.put("transport_mode", mode, location)
 
-    def cux(self, segment: RawSegment, location: str) -> None:
-        self.expect(segment, location, 0, 0, ("2",), "currency usage qualifier (CUX 6347)")
-        self.expect(segment, location, 0, 2, ("4",), "currency qualifier (CUX 6343)")
-        self.put("currency", _component(segment.elements, 0, 1), location)
+    def cux(self, elements: Elements, location: str) -> None:
+        self.expect(elements, location, 0, 0, ("2",), "currency usage qualifier (CUX 6347)")
+        self.expect(elements, location, 0, 2, ("4",), "currency qualifier (CUX 6343)")
+        self.put("currency", _component(elements, 0, 1), location)
 
-    def uns_detail(self, segment: RawSegment, location: str) -> None:
-        self.expect(segment, location, 0, 0, ("D",), "section identification (UNS 0081)")
+    def uns_detail(self, elements: Elements, location: str) -> None:
+        self.expect(elements, location, 0, 0, ("D",), "section identification (UNS 0081)")
         self.where["lines"] = location
 
-    def uns_summary(self, segment: RawSegment, location: str) -> None:
-        self.expect(segment, location, 0, 0, ("S",), "section identification (UNS 0081)")
+    def uns_summary(self, elements: Elements, location: str) -> None:
+        self.expect(elements, location, 0, 0, ("S",), "section identification (UNS 0081)")
 
-    def cnt(self, segment: RawSegment, location: str) -> None:
-        self.expect(segment, location, 0, 0, ("5",), "control qualifier (CNT 6069)")
-        self.put("declared_line_count", _component(segment.elements, 0, 1), location)
+    def cnt(self, elements: Elements, location: str) -> None:
+        self.expect(elements, location, 0, 0, ("5",), "control qualifier (CNT 6069)")
+        self.put("declared_line_count", _component(elements, 0, 1), location)
 
     # -- lines -------------------------------------------------------------------------------------------
-    def cst(self, segment: RawSegment, location: str) -> None:
+    def cst(self, elements: Elements, location: str) -> None:
+        self.open_line(_component(elements, 0, 0), _component(elements, 1, 0), _component(elements, 2, 0), location)
+        self.expect(elements, location, 1, 1, ("108",), "classification code list (CST 1131)")
+        self.expect(elements, location, 2, 1, ("109",), "tariff treatment code list (CST 1131)")
+
+    def open_line(self, number: str, classification: str, treatment: str, location: str) -> _LineDraft:
         line = self.line = _LineDraft(location)
-        elements = segment.elements
-        number = _component(elements, 0, 0)
         line.number = _plain_number(number, LINE_NUMBER_DIGITS) or 0  # only to say which line a finding is about
-        self.expect(segment, location, 1, 1, ("108",), "classification code list (CST 1131)")
-        self.expect(segment, location, 2, 1, ("109",), "tariff treatment code list (CST 1131)")
         text = self.pool.text
-        line.values.update(number=text(number), classification=text(_component(elements, 1, 0)),
-                           treatment=text(_component(elements, 2, 0)))
+        line.values.update(number=text(number), classification=text(classification), treatment=text(treatment))
         line.where.update(number=location, classification=location, treatment=location)
+        return line
 
-    def ftx(self, segment: RawSegment, location: str) -> None:
-        self.expect(segment, location, 0, 0, ("AAA",), "text subject (FTX 4451)")
-        self.line_put("description", _text(segment.elements, 3), location)
+    def ftx(self, elements: Elements, location: str) -> None:
+        self.expect(elements, location, 0, 0, ("AAA",), "text subject (FTX 4451)")
+        self.line_put("description", _text(elements, 3), location)
 
-    def line_loc(self, segment: RawSegment, location: str) -> None:
-        self.expect(segment, location, 0, 0, ("27",), "place qualifier (LOC 3227)")
-        self.line_put("origin", _component(segment.elements, 1, 0), location)
+    def line_loc(self, elements: Elements, location: str) -> None:
+        self.expect(elements, location, 0, 0, ("27",), "place qualifier (LOC 3227)")
+        self.line_put("origin", _component(elements, 1, 0), location)
 
-    def mea(self, segment: RawSegment, location: str) -> None:
+    def mea(self, elements: Elements, location: str) -> None:
         line = self.line
         assert line is not None  # the walker only reaches MEA inside a line group
-        qualifier = self.expect(segment, location, 0, 0, tuple(_MEASURES), "measurement purpose (MEA 6311)")
+        qualifier = self.expect(elements, location, 0, 0, tuple(_MEASURES), "measurement purpose (MEA 6311)")
         if qualifier not in _MEASURES or not self.once(line.seen, f"MEA+{qualifier}", location):
             return
         dimension, unit_field, value_field = _MEASURES[qualifier]
-        self.expect(segment, location, 1, 0, (dimension,), f"MEA+{qualifier} property measured (6313)")
-        self.line_put(unit_field, _component(segment.elements, 2, 0), location)
-        self.line_put(value_field, self.number(_component(segment.elements, 2, 1)), location)
+        self.expect(elements, location, 1, 0, (dimension,), f"MEA+{qualifier} property measured (6313)")
+        self.line_put(unit_field, _component(elements, 2, 0), location)
+        self.line_put(value_field, self.number(_component(elements, 2, 1)), location)
 
-    def line_moa(self, segment: RawSegment, location: str) -> None:
-        self.expect(segment, location, 0, 0, ("123",), "amount qualifier (MOA 5025)")
-        self.line_put("value", self.number(_component(segment.elements, 0, 1)), location)
+    def line_moa(self, elements: Elements, location: str) -> None:
+        self.expect(elements, location, 0, 0, ("123",), "amount qualifier (MOA 5025)")
+        self.line_put("value", self.number(_component(elements, 0, 1)), location)
 
-    def line_rff(self, segment: RawSegment, location: str) -> None:
-        self.expect(segment, location, 0, 0, ("AAM",), "reference qualifier (RFF 1153)")
-        self.line_put("cargo_control", _component(segment.elements, 0, 1), location)
+    def line_rff(self, elements: Elements, location: str) -> None:
+        self.expect(elements, location, 0, 0, ("AAM",), "reference qualifier (RFF 1153)")
+        self.line_put("cargo_control", _component(elements, 0, 1), location)
 
-    def gis(self, segment: RawSegment, location: str) -> None:
+    def gis(self, elements: Elements, location: str) -> None:
         line = self.line
         assert line is not None
-        qualifier = self.expect(segment, location, 0, 1, tuple(_GOVERNMENT_CODES), "GIS code list (1131)")
+        qualifier = self.expect(elements, location, 0, 1, tuple(_GOVERNMENT_CODES), "GIS code list (1131)")
         if qualifier in _GOVERNMENT_CODES and self.once(line.seen, f"GIS:{qualifier}", location):
-            self.line_put(_GOVERNMENT_CODES[qualifier], _component(segment.elements, 0, 0), location)
+            self.line_put(_GOVERNMENT_CODES[qualifier], _component(elements, 0, 0), location)
 
-    def tax(self, segment: RawSegment, location: str) -> None:
+    def tax(self, elements: Elements, location: str) -> None:
         line = self.line
         assert line is not None
-        self.expect(segment, location, 0, 0, ("1",), "duty/tax function (TAX 5283)")
-        charge_type = self.expect(segment, location, 1, 0, FILER_CHARGE_TYPES, "duty/tax type (TAX 5153)")
+        self.expect(elements, location, 0, 0, ("1",), "duty/tax function (TAX 5283)")
+        charge_type = self.expect(elements, location, 1, 0, FILER_CHARGE_TYPES, "duty/tax type (TAX 5153)")
         if self.once(line.seen, f"TAX+{charge_type}", location, 2):
             line.tax = (charge_type, location)
 
-    def tax_moa(self, segment: RawSegment, location: str) -> None:
+    def tax_moa(self, elements: Elements, location: str) -> None:
         line = self.line
         assert line is not None
-        self.expect(segment, location, 0, 0, ("161",), "amount qualifier (MOA 5025)")
+        self.expect(elements, location, 0, 0, ("161",), "amount qualifier (MOA 5025)")
         if line.tax is not None:
-            amount = self.number(_component(segment.elements, 0, 1))
+            amount = self.number(_component(elements, 0, 1))
             line.filer.append(FilerAmount(charge_type=line.tax[0], amount=amount, location=location))
             line.tax = None
 
     def line_put(self, field: str, value: str, location: str) -> None:
         line = self.line
         assert line is not None
-        line.values[field] = self.pool.text(value) if field in _CODE_FIELDS else value
+        line.values[field] = self.intern(value, value) if field in _CODE_FIELDS else value
         line.where[field] = location
 
     def close_tax(self) -> None:
@@ -600,8 +739,9 @@ class _MessageReader:
         """Close the message (at UNT, or where its UNT was missing) and build the declaration."""
         if self.skip:
             return None
-        self.walker.finish()
-        self.settle(location)
+        effects = _ending(self.state)
+        if effects is not None:
+            self.settle(effects, location)
         values = self.values
         return Declaration(
             function=values.get("function", ""),
@@ -659,12 +799,186 @@ _HANDLERS: Mapping[str, Callable[[_MessageReader, RawSegment, str], None]] = Map
 })
 
 
+class Shape(NamedTuple):
+    """The usual form of a slot's segment, read in one match: ``pattern`` matches only text on which the slot's
+    handler would report nothing and ``read`` stores what the handler would store. ``read`` answers False,
+    storing nothing, when the segment needs the handler after all (a repeated qualifier, an unknown code)."""
+
+    pattern: re.Pattern[str]
+    read: Callable[[_MessageReader, re.Match[str], str], bool]
+
+
+def _once(scope: set[str], key: str) -> bool:
+    """Record a qualified segment that is not there yet; False (the handler reports the repetition)."""
+    if key in scope:
+        return False
+    scope.add(key)
+    return True
+
+
+def _read_bgm(reader: _MessageReader, match: re.Match[str], location: str) -> bool:
+    cad_type, number, version, function = match.groups()
+    put = reader.put
+    put("cad_type", cad_type, location)
+    put("transaction_number", number, location)
+    put("version", version, location)
+    put("function", function, location)
+    return True
+
+
+def _read_qualified(tag: str, fields: Mapping[str, str], convert: Callable[[str], str] = str
+                    ) -> Callable[[_MessageReader, re.Match[str], str], bool]:
+    """A header segment whose qualifier names the field (DTM, LOC, RFF), each qualifier once."""
+
+    def read(reader: _MessageReader, match: re.Match[str], location: str) -> bool:
+        qualifier, value = match.groups()
+        if not _once(reader.seen, f"{tag}+{qualifier}"):
+            return False
+        reader.put(fields[qualifier], convert(value), location)
+        return True
+
+    return read
+
+
+def _read_field(field: str, *, number: bool = False) -> Callable[[_MessageReader, re.Match[str], str], bool]:
+    """A segment that carries one value of the header."""
+
+    def read(reader: _MessageReader, match: re.Match[str], location: str) -> bool:
+        reader.put(field, reader.number(match[1]) if number else match[1], location)
+        return True
+
+    return read
+
+
+def _read_line_field(field: str, *, number: bool = False) -> Callable[[_MessageReader, re.Match[str], str], bool]:
+    """A segment that carries one value of the line (``line_put``, spelt out: it runs for most segments)."""
+    pooled = field in _CODE_FIELDS
+
+    def read(reader: _MessageReader, match: re.Match[str], location: str) -> bool:
+        line = reader.line
+        if line is None:
+            return False
+        value = match[1]
+        if number and reader.decimal_mark != ".":
+            value = value.replace(reader.decimal_mark, ".")
+        line.values[field] = reader.intern(value, value) if pooled else value
+        line.where[field] = location
+        return True
+
+    return read
+
+
+def _read_nad(reader: _MessageReader, match: re.Match[str], location: str) -> bool:
+    role, party_id, name, street, city, postcode, country = match.groups("")
+    if not _once(reader.seen, f"NAD+{role}"):
+        return False
+    reader.add_party(role, party_id, name, street, city, postcode, country, location)
+    return True
+
+
+def _read_uns_detail(reader: _MessageReader, match: re.Match[str], location: str) -> bool:
+    reader.where["lines"] = location
+    return True
+
+
+def _read_nothing(reader: _MessageReader, match: re.Match[str], location: str) -> bool:
+    return True
+
+
+def _read_cst(reader: _MessageReader, match: re.Match[str], location: str) -> bool:
+    reader.open_line(*match.groups(), location)
+    return True
+
+
+def _read_mea(reader: _MessageReader, match: re.Match[str], location: str) -> bool:
+    qualifier, dimension, unit, value = match.groups()
+    required, unit_field, value_field = _MEASURES[qualifier]
+    line = reader.line
+    if dimension != required or line is None or not _once(line.seen, f"MEA+{qualifier}"):
+        return False
+    if reader.decimal_mark != ".":
+        value = value.replace(reader.decimal_mark, ".")
+    line.values[unit_field] = reader.intern(unit, unit)
+    line.values[value_field] = value
+    line.where[unit_field] = line.where[value_field] = location
+    return True
+
+
+def _read_gis(reader: _MessageReader, match: re.Match[str], location: str) -> bool:
+    code, qualifier = match.groups()
+    line = reader.line
+    if line is None or not _once(line.seen, f"GIS:{qualifier}"):
+        return False
+    reader.line_put(_GOVERNMENT_CODES[qualifier], code, location)
+    return True
+
+
+def _read_tax(reader: _MessageReader, match: re.Match[str], location: str) -> bool:
+    charge_type = match[1]
+    line = reader.line
+    if charge_type not in FILER_CHARGE_TYPES or line is None or not _once(line.seen, f"TAX+{charge_type}"):
+        return False
+    line.tax = (charge_type, location)
+    return True
+
+
+def _read_tax_moa(reader: _MessageReader, match: re.Match[str], location: str) -> bool:
+    line = reader.line
+    if line is None:
+        return False
+    if line.tax is not None:
+        line.filer.append(FilerAmount(charge_type=line.tax[0], amount=reader.number(match[1]), location=location))
+        line.tax = None
+    return True
+
+
+@lru_cache(maxsize=16)
+def _shapes(element_separator: str, component_separator: str, release: str) -> Mapping[str, Shape]:
+    """The usual form of each slot's segment for these service characters. A value is any text without a
+    separator or release character (a segment with a release character goes to its handler), so a match is
+    linear in the text."""
+    e, c = re.escape(element_separator), re.escape(component_separator)
+    value = f"([^{e}{c}{re.escape(release)}]*)"
+    rest = f"[^{e}{c}{re.escape(release)}]*"
+
+    def one_of(codes: Iterable[str]) -> str:
+        return "(" + "|".join(map(re.escape, codes)) + ")"
+
+    forms = {
+        "BGM": (f"BGM{e}929{c}{c}{c}{one_of(_CAD_TYPES)}{e}{value}{c}{value}{e}{one_of(_FUNCTIONS)}", _read_bgm),
+        "DTM": (f"DTM{e}{one_of(_HEADER_DATES)}{c}{value}{c}102", _read_qualified("DTM", _HEADER_DATES, _iso_date)),
+        "LOC": (f"LOC{e}{one_of(_HEADER_PLACES)}{e}{value}", _read_qualified("LOC", _HEADER_PLACES)),
+        "RFF": (f"RFF{e}{one_of(_HEADER_REFERENCES)}{c}{value}", _read_qualified("RFF", _HEADER_REFERENCES)),
+        "NAD": (f"NAD{e}{one_of(_PARTY_ROLES)}{e}{value}(?:{c}{rest}){{0,2}}{e}{e}{value}"
+                f"(?:{e}{value}{e}{value}{e}{e}{value}{e}{value})?", _read_nad),
+        "TDT": (f"TDT{e}20{e}{e}{one_of(_TRANSPORT_MODES)}", _read_field("transport_mode")),
+        "CUX": (f"CUX{e}2{c}{value}{c}4", _read_field("currency")),
+        "UNS.D": (f"UNS{e}D", _read_uns_detail),
+        "CST": (f"CST{e}{value}{e}{value}{c}108{c}{rest}{e}{value}{c}109{c}{rest}", _read_cst),
+        "FTX": (f"FTX{e}AAA{e}{e}{e}{value}", _read_line_field("description")),
+        "line.LOC": (f"LOC{e}27{e}{value}", _read_line_field("origin")),
+        "MEA": (f"MEA{e}{one_of(_MEASURES)}{e}(AAA|AAB){e}{value}{c}{value}", _read_mea),
+        "line.MOA": (f"MOA{e}123{c}{value}", _read_line_field("value", number=True)),
+        "line.RFF": (f"RFF{e}AAM{c}{value}", _read_line_field("cargo_control")),
+        "GIS": (f"GIS{e}{value}{c}{one_of(_GOVERNMENT_CODES)}", _read_gis),
+        "TAX": (f"TAX{e}1{e}{value}", _read_tax),
+        "tax.MOA": (f"MOA{e}161{c}{value}", _read_tax_moa),
+        "UNS.S": (f"UNS{e}S", _read_nothing),
+        "CNT": (f"CNT{e}5{c}{value}", _read_field("declared_line_count")),
+    }
+    return MappingProxyType({key: Shape(re.compile(pattern), read) for key, (pattern, read) in forms.items()})
+
+
 def report_segment_syntax(segment: RawSegment, location: str, reporter: _MessageReader | _InterchangeReader) -> None:
     """S08 for text outside the declared syntax level, S12 for an unterminated last segment."""
     if segment.problem is not None:
         reporter.error("S08", f"segment {_shown_tag(segment.tag)}: {segment.problem}", location, segment.bad_element or None)
     if not segment.terminated:
         reporter.error("S12", f"the file ends inside segment {_shown_tag(segment.tag)} (no segment terminator)", location)
+
+
+def _segment(item: str | Segment, split: Callable[[str], tuple[str, Elements]]) -> Segment:
+    return (*split(item), None) if item.__class__ is str else item  # type: ignore[return-value]
 
 
 class _Group(NamedTuple):
@@ -693,33 +1007,46 @@ class _InterchangeReader:
         self.references: set[str] = set()
         self.declarations: list[Declaration] = []
         self.pool = _Pool()
+        self.split = Tokenizer.splitter(chars)
 
     def error(self, code: str, message: str, location: str, element: int | None = None) -> None:
         self.log.add(Finding(code, message, location, element=str(element) if element else None))
 
-    def feed(self, segment: RawSegment) -> None:
+    def read(self, batch: list[str | Segment]) -> None:
+        """Read a batch of segments: a message's own segments by the message, the envelope here."""
+        index, size = 0, len(batch)
+        while index < size:
+            message = self.message
+            if message is not None:
+                stop = message.read(batch, index)
+                self.position += stop - index
+                if stop == size:
+                    return
+                index = stop
+            self.feed(*_segment(batch[index], self.split))
+            index += 1
+
+    def feed(self, tag: str, elements: Elements, fault: RawSegment | None) -> None:
+        """Read an envelope segment, or any segment outside a message."""
         self.position += 1
-        tag = segment.tag
         message = self.message
-        if message is not None and tag not in ENVELOPE_TAGS:
-            message.feed(segment)
-            return
         if message is not None and tag == "UNT":
             message.position += 1
             location = f"UNT#{message.position}"
-            report_segment_syntax(segment, location, message)
-            self.close_message(segment, location)
+            if fault is not None:
+                report_segment_syntax(fault, location, message)
+            self.close_message(elements, location)
             return
-        location = f"{tag}#{self.position}"
-        if tag != "UNH":  # a UNH is located in its own message's numbering (UNH#1)
-            report_segment_syntax(segment, location, self)
+        location = _located(tag, self.position)
+        if tag != "UNH" and fault is not None:  # a UNH is located in its own message's numbering (UNH#1)
+            report_segment_syntax(fault, location, self)
         if self.closed:
             if not self.after_close_reported:
                 self.error("S03", f"segment {_shown_tag(tag)} after UNZ: a file holds one interchange", location)
                 self.after_close_reported = True
             return
         if tag == "UNB":
-            self.unb(segment, location)
+            self.unb(elements, location)
             return
         if self.header is None and not self.missing_unb_reported:
             self.error("S03", f"the interchange starts with {tag}, not with the UNB header", location)
@@ -727,24 +1054,23 @@ class _InterchangeReader:
         if message is not None:
             self.abandon_message(tag)
         if tag == "UNH":
-            self.unh(segment, location)
+            self.unh(elements, fault, location)
         elif tag == "UNG":
-            self.ung(segment, location)
+            self.ung(elements, location)
         elif tag == "UNE":
-            self.une(segment, location)
+            self.une(elements, location)
         elif tag == "UNZ":
-            self.unz(segment, location)
+            self.unz(elements, location)
         elif tag == "UNT":
             self.error("S12", "UNT without a UNH", location)
         else:
             self.error("S12", f"segment {_shown_tag(tag)} outside a message (no UNH before it)", location)
 
     # -- interchange ------------------------------------------------------------------------------------
-    def unb(self, segment: RawSegment, location: str) -> None:
+    def unb(self, elements: Elements, location: str) -> None:
         if self.header is not None:
             self.error("S03", "a second UNB: a file holds one interchange", location)
             return
-        elements = segment.elements
         charset, version = _component(elements, 0, 0), _component(elements, 0, 1)
         self.header = {
             "charset": charset,
@@ -766,12 +1092,12 @@ class _InterchangeReader:
             if not self.header[field]:
                 self.error("S03", f"UNB {what} is missing", location, element)
 
-    def unz(self, segment: RawSegment, location: str) -> None:
+    def unz(self, elements: Elements, location: str) -> None:
         if self.group is not None:
             self.error("S03", f"group {self.group.reference} has no UNE before the UNZ", location)
             self.group = None
         self.closed = True
-        count, reference = _component(segment.elements, 0, 0), _component(segment.elements, 1, 0)
+        count, reference = _component(elements, 0, 0), _component(elements, 1, 0)
         expected = self.groups if self.uses_groups else self.messages
         unit = "groups" if self.uses_groups else "messages"
         counted = _plain_number(count, COUNT_DIGITS)
@@ -787,27 +1113,27 @@ class _InterchangeReader:
                               f"{_quoted(self.header['control_reference'])}", location, 2)
 
     # -- groups -----------------------------------------------------------------------------------------
-    def ung(self, segment: RawSegment, location: str) -> None:
+    def ung(self, elements: Elements, location: str) -> None:
         if self.group is not None:
             self.error("S03", f"group {self.group.reference} has no UNE before the next UNG", location)
         if self.uses_groups is False:
             self.error("S03", "UNG after messages outside any group: an interchange uses groups throughout or "
                               "not at all", location)
         self.uses_groups = True
-        reference = _component(segment.elements, 4, 0)
-        if not _component(segment.elements, 0, 0):
+        reference = _component(elements, 4, 0)
+        if not _component(elements, 0, 0):
             self.error("S03", "UNG message group identification (0038) is missing", location, 1)
         if not reference:
             self.error("S03", "UNG group reference number (0048) is missing", location, 5)
         self.group, self.group_messages = _Group(reference), 0
         self.groups += 1
 
-    def une(self, segment: RawSegment, location: str) -> None:
+    def une(self, elements: Elements, location: str) -> None:
         group = self.group
         if group is None:
             self.error("S03", "UNE without a UNG", location)
             return
-        count, reference = _component(segment.elements, 0, 0), _component(segment.elements, 1, 0)
+        count, reference = _component(elements, 0, 0), _component(elements, 1, 0)
         counted = _plain_number(count, COUNT_DIGITS)
         if counted is None:
             self.error("S03", f"UNE group control count {_quoted(count)} is not a number of at most "
@@ -823,7 +1149,7 @@ class _InterchangeReader:
         self.group = None
 
     # -- messages ---------------------------------------------------------------------------------------
-    def unh(self, segment: RawSegment, envelope_location: str) -> None:
+    def unh(self, elements: Elements, fault: RawSegment | None, envelope_location: str) -> None:
         """Open a message. Its own findings are located in its numbering (UNH#1); a UNH misplaced in the
         envelope is located by its position in the interchange."""
         if self.group is not None:
@@ -833,12 +1159,13 @@ class _InterchangeReader:
                 self.error("S03", "message outside a group (no UNG before this UNH)", envelope_location)
             self.uses_groups = self.uses_groups or False
             self.messages += 1
-        reference = _component(segment.elements, 0, 0)
-        identifier = tuple(segment.elements[1][:4]) if len(segment.elements) > 1 else ()
-        message = _MessageReader(reference, self.chars.decimal_point, self.log, self.pool,
+        reference = _component(elements, 0, 0)
+        identifier = tuple(elements[1][:4]) if len(elements) > 1 else ()
+        message = _MessageReader(reference, self.chars, self.log, self.pool,
                                  skip=identifier != CUSDEC_IDENTIFIER)
         location = "UNH#1"
-        report_segment_syntax(segment, location, message)
+        if fault is not None:
+            report_segment_syntax(fault, location, message)
         if not reference:
             message.error("S12", "UNH message reference number (0062) is missing", location, 1)
         elif reference in self.references:
@@ -846,14 +1173,14 @@ class _InterchangeReader:
                           location, 1)
         self.references.add(reference)
         if message.skip:
-            written = ":".join(segment.elements[1]) if len(segment.elements) > 1 else ""
+            written = ":".join(elements[1]) if len(elements) > 1 else ""
             message.error("S07", f"message type {_quoted(written)} is not {':'.join(CUSDEC_IDENTIFIER)}", location, 2)
         self.message = message
 
-    def close_message(self, segment: RawSegment, location: str) -> None:
+    def close_message(self, elements: Elements, location: str) -> None:
         message = self.message
         assert message is not None
-        count, reference = _component(segment.elements, 0, 0), _component(segment.elements, 1, 0)
+        count, reference = _component(elements, 0, 0), _component(elements, 1, 0)
         if _plain_number(count, COUNT_DIGITS) != message.position:
             message.error("S04", f"UNT counts {_quoted(count)} segments, the message has {message.position} "
                                  f"(UNH to UNT)", location, 1)
@@ -865,7 +1192,7 @@ class _InterchangeReader:
     def abandon_message(self, tag: str) -> None:
         message = self.message
         assert message is not None
-        location = f"{tag}#{message.position + 1}"
+        location = _located(tag, message.position + 1)
         message.error("S12", f"UNT missing: the message ends at {tag}", location)
         self.end_message(location)
 

@@ -3,16 +3,18 @@
 Knows nothing of CUSDEC. pydifact's ``Characters`` is the model of the service string advice (UNA); the
 tokenizer is our own because pydifact's reads one character at a time, which is too slow for the 50 MiB files
 the interface accepts. It works on the raw bytes (every accepted encoding is ASCII-compatible and the service
-characters are ASCII, so a separator byte is never part of a multi-byte character) and decodes one segment at a
-time, so that a byte that is invalid in the declared encoding is reported against its own segment and memory
-stays proportional to the file.
+characters are ASCII, so a separator byte is never part of a multi-byte character) a chunk of about a MiB at a
+time: a chunk is decoded and checked against the repertoire as a whole, and only a chunk with a fault is read
+again one segment at a time, so that a byte that is invalid in the declared encoding is reported against its own
+segment. Memory stays proportional to the file.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from functools import lru_cache
+from itertools import repeat
 from types import MappingProxyType
 from typing import NamedTuple
 
@@ -129,6 +131,39 @@ def probe_syntax_identifier(data: bytes, offset: int, chars: Characters) -> Synt
     return SyntaxIdentifier(identifier.decode("latin-1"), version.decode("latin-1"))
 
 
+def _join_released(text: str, pieces: list[str], terminator: str, release: str) -> list[str]:
+    """``pieces`` (``text`` split at every terminator) joined again where an odd run of release characters takes
+    the terminator literally. Only the pieces before a release character and a terminator are looked at, each
+    run of release characters counted once: linear in the text."""
+    released: list[int] = []  # indices of the pieces whose terminator is released
+    marker = release + terminator
+    index = counted_to = 0
+    at = text.find(marker)
+    while at >= 0:
+        index += text.count(terminator, counted_to, at + 1)
+        counted_to = at + 1
+        piece = pieces[index]
+        if (len(piece) - len(piece.rstrip(release))) % 2:
+            released.append(index)
+        at = text.find(marker, at + 2)
+    if not released:
+        return pieces
+    joined: list[str] = []
+    kept = 0  # pieces before this one are in joined
+    run = 0
+    while run < len(released):
+        first = last = released[run]
+        while run + 1 < len(released) and released[run + 1] == last + 1:
+            run += 1
+            last += 1
+        joined.extend(pieces[kept:first])
+        joined.append(terminator.join(pieces[first : last + 2]))
+        kept = last + 2
+        run += 1
+    joined.extend(pieces[kept:])
+    return joined
+
+
 class RawSegment(NamedTuple):
     """One segment as read: tag, data elements (each a list of components, release characters removed)."""
 
@@ -139,13 +174,25 @@ class RawSegment(NamedTuple):
     terminated: bool  # False only for text after the last segment terminator
 
 
+# A segment as the reader takes it: tag, data elements, and the RawSegment itself when it has a problem to report
+# (text outside the syntax level, no terminator), else None.
+Segment = tuple[str, list[list[str]], RawSegment | None]
+
+
 class Tokenizer:
-    """Splits the bytes of an interchange into ``RawSegment``s, honouring the release character.
+    """Splits the bytes of an interchange into segments, honouring the release character.
 
     Linear in the input whatever the sender wrote: terminators and release characters are found with
     ``bytes.find``/``str.find`` and the text between them is split in C; no pattern that can backtrack runs over
     the sender's text. A terminator is released when an odd run of release characters stands before it.
+
+    The file is read in chunks of about ``CHUNK_BYTES`` that end at a segment terminator. A chunk is decoded,
+    checked against the repertoire and split as a whole (the common case: one C call each instead of one per
+    segment); only a chunk where one of these finds a fault is read again segment by segment, to report the
+    fault against its own segment. Memory stays proportional to the file.
     """
+
+    CHUNK_BYTES = 1 << 20
 
     def __init__(self, chars: Characters, codec: str, repertoire: re.Pattern[str] | None) -> None:
         self.chars = chars
@@ -156,36 +203,65 @@ class Tokenizer:
 
     def segments(self, data: bytes, offset: int) -> Iterator[RawSegment]:
         """Every segment from ``offset`` on; whitespace between segments is skipped, empty text yields nothing."""
-        # The hot loop of the parser: locals bound once, the common case (no release character) inlined.
-        codec, repertoire, split = self.codec, self.repertoire, self.split
-        release, element_separator = self.chars.escape_character, self.chars.data_separator
-        component_separator = self.chars.component_separator
-        terminator, release_byte, find = self._terminator, self._release, data.find
-        start = offset
+        for batch in self.batches(data, offset):
+            for item in batch:
+                if item.__class__ is str:
+                    yield RawSegment(*self.split(item), None, 0, True)
+                else:
+                    yield item[2] or RawSegment(item[0], item[1], None, 0, True)
+
+    def batches(self, data: bytes, offset: int) -> Iterator[list[str | Segment]]:
+        """The segments from ``offset`` on, a chunk's worth at a time: each the text of a segment that is free of
+        problems (not split yet: ``split`` it), or a ``Segment`` when it was read with a problem to report."""
+        start, size, find = offset, len(data), data.find
+        terminator, release = self._terminator, self._release
+        while start < size:
+            stop = find(terminator, min(start + self.CHUNK_BYTES, size - 1))
+            if stop > start and data[stop - 1] == release:
+                stop = self._unreleased_terminator(data, start, stop)
+            end = size if stop < 0 else stop + 1
+            batch = self._chunk(data, start, end)
+            if batch is None:
+                batch = [(segment.tag, segment.elements, None if segment.problem is None and segment.terminated
+                          else segment) for segment in self._segments_between(data, start, end)]
+            yield batch
+            start = end
+
+    def _chunk(self, data: bytes, start: int, end: int) -> list[str | Segment] | None:
+        """The segments of ``data[start:end]`` (which ends at a terminator or at the end of the file) read as a
+        whole; None when the chunk has text the declared syntax level cannot carry."""
+        terminator, release = self.chars.segment_terminator, self.chars.escape_character
+        try:
+            text = data[start:end].decode(self.codec)
+        except UnicodeDecodeError:
+            return None
+        pieces = text.split(terminator)
+        if release + terminator in text:
+            pieces = _join_released(text, pieces, terminator, release)
+        bodies = list(map(str.lstrip, pieces, repeat(INTER_SEGMENT_WHITESPACE, len(pieces))))
+        tail = bodies.pop().rstrip(INTER_SEGMENT_WHITESPACE)
+        repertoire = self.repertoire
+        if repertoire is not None and repertoire.search(terminator.join(bodies)) is not None:
+            return None
+        batch: list[str | Segment] = bodies  # type: ignore[assignment]  # the list is only appended to
+        if tail:
+            segment = self._read(tail.encode(self.codec), False)
+            batch.append((segment.tag, segment.elements, segment))
+        return batch
+
+    def _segments_between(self, data: bytes, start: int, end: int) -> Iterator[RawSegment]:
+        """The slow path: one segment at a time, each decoded and checked on its own."""
+        terminator, find = self._terminator, data.find
         while True:
-            stop = find(terminator, start)
-            if stop > start and data[stop - 1] == release_byte:
+            stop = find(terminator, start, end)
+            if stop > start and data[stop - 1] == self._release:
                 stop = self._unreleased_terminator(data, start, stop)
             if stop < 0:
                 break
             body = data[start:stop].lstrip(_INTER_SEGMENT_BYTES)
             start = stop + 1
-            try:
-                text = body.decode(codec)
-            except UnicodeDecodeError:
-                yield self._read(body, True)
-                continue
-            if repertoire is not None and repertoire.search(text) is not None:
-                yield self._read(body, True)
-                continue
-            if release in text:
-                tag, elements = split(text)
-            else:
-                parts = text.split(element_separator)
-                tag = parts[0]
-                elements = [part.split(component_separator) for part in parts[1:]]
-            yield RawSegment(tag, elements, None, 0, True)
-        tail = data[start:].strip(_INTER_SEGMENT_BYTES)
+            yield self._read(body, True)
+        tail = data[start:end].strip(_INTER_SEGMENT_BYTES)
         if tail:
             yield self._read(tail, False)
 
@@ -222,6 +298,11 @@ class Tokenizer:
         tag, elements = self.split(text)
         bad_element = self._element_position(text, bad_at) if problem else 0
         return RawSegment(tag, elements, problem, bad_element, terminated)
+
+    @staticmethod
+    def splitter(chars: Characters) -> Callable[[str], tuple[str, list[list[str]]]]:
+        """``split`` for text that was decoded already."""
+        return Tokenizer(chars, "latin-1", None).split
 
     def split(self, text: str) -> tuple[str, list[list[str]]]:
         """Tag and data elements of a segment's text; the tag is the whole first element."""

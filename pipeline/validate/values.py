@@ -12,6 +12,7 @@ from datetime import date
 from decimal import Decimal
 from typing import NamedTuple
 
+from pipeline.findings import shown as shown  # validation's messages name values as every finding does
 from pipeline.money import PLAIN_DECIMAL
 
 #: Digits a value, quantity or amount may have, decimals included: EDIFACT's monetary amount (5004) and measure
@@ -19,8 +20,6 @@ from pipeline.money import PLAIN_DECIMAL
 MAX_DIGITS = 18
 #: Decimals of a quantity (values and amounts follow their currency's minor units).
 MAX_QUANTITY_DECIMALS = 6
-#: A sender's text longer than this is named by its start and its length, not in full.
-_SHOWN = 40
 _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
@@ -79,12 +78,4 @@ def number_problem(text: str, max_decimals: int | None) -> NumberProblem | None:
     if digits > MAX_DIGITS:
         return NumberProblem(TOO_MANY_DIGITS, f"has {digits:,} digits; at most {MAX_DIGITS} are allowed")
     return None
-
-
-def shown(text: str) -> str:
-    """A sender's text quoted for a message, its start only when it is long:
-    ``"99999999999999999999…" (5,000 characters)``."""
-    if len(text) <= _SHOWN:
-        return f'"{text}"'
-    return f'"{text[:20]}…" ({len(text):,} characters)'
 
