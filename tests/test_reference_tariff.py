@@ -34,7 +34,7 @@ def load_with_tariff(tmp_path: Path, source: Path) -> ReferenceData:
 def without_origin(tariff: Tariff) -> dict:
     """The items without the fields that only say where a row was read."""
     return {
-        key: tuple(dataclasses.replace(item, source="", row=0) for item in versions)
+        key: tuple(dataclasses.replace(item, source="", row=0, edition_sha256="") for item in versions)
         for key, versions in tariff.items.items()
     }
 
@@ -45,7 +45,7 @@ def test_both_forms_of_the_same_rows_load_to_the_same_reference_data(shipped, tm
     assert len(shipped.tariff.items) == 97
     assert without_origin(export.tariff) == without_origin(shipped.tariff)
     for field in dataclasses.fields(ReferenceData):
-        if field.name not in ("tariff", "provenance"):
+        if field.name not in ("tariff", "provenance", "files"):
             assert getattr(export, field.name) == getattr(shipped, field.name), field.name
 
 

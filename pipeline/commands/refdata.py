@@ -4,14 +4,17 @@
 every table; exit code 0 when every cell was read, 1 when some tariff cells could not be (the items they decide
 are unusable, the rest is), 2 when the directory cannot be loaded at all. ``show CLASSIFICATION [--on DATE]``
 prints what applies to one classification on one day; exit code 1 when the tariff in force has no such
-classification. The documents are ``pipeline.reference.summary``'s.
+classification. ``impact [DIR]`` compares DIR with the reference versions every posted line recorded and lists
+the declaration versions a change would assess differently; exit code 1 when there are some. The documents are
+``pipeline.reference.summary``'s and ``pipeline.reference.impact``'s.
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -19,7 +22,13 @@ from pipeline.commands import refdata_fx
 from pipeline.commands.common import JsonOption, date_option, print_json, run, stdout
 from pipeline.errors import TerminalError
 
-app = typer.Typer(no_args_is_help=True, help="Reference data: check a directory, show a classification.")
+app = typer.Typer(no_args_is_help=True, help="Reference data: check a directory, show a classification, the declarations a change affects.")
+
+
+DirectoryArgument = Annotated[
+    Path | None,
+    typer.Argument(metavar="[DIR]", help="Reference directory. Default: CARM_REFDATA_DIR, else the shipped data."),
+]
 
 
 def register(root: typer.Typer) -> None:
@@ -32,10 +41,7 @@ def _directory(directory: Path | None) -> str | None:
 
 @app.command("check")
 def check(
-    directory: Annotated[
-        Path | None,
-        typer.Argument(metavar="[DIR]", help="Reference directory. Default: CARM_REFDATA_DIR, else the shipped data."),
-    ] = None,
+    directory: DirectoryArgument = None,
     json_output: JsonOption = False,
 ) -> None:
     """Load a reference directory and report every table: rows, editions, dates, unreadable cells, provenance."""
@@ -46,10 +52,7 @@ def check(
 
         where = _directory(directory)
         document = check_document(load_reference(where), where)
-        if json_output:
-            print_json(document)
-        else:
-            _print_check(document)
+        _answer(document, json_output, _print_check)
         return 1 if document["unreadable_cells"] else 0
 
     run(body)
@@ -73,13 +76,81 @@ def show(
             raise TerminalError(f"classification {classification!r}: expected 10 digits (or a tariff item of 8)")
         day = date_option(on, "--on") or business_moment(os.environ.get("CARM_AS_OF") or None).date()
         document = show_document(load_reference(_directory(None)), key, day)
-        if json_output:
-            print_json(document)
-        else:
-            _print_show(document)
+        _answer(document, json_output, _print_show)
         return 0 if document["item"] is not None else 1
 
     run(body)
+
+
+@app.command("impact")
+def impact(
+    directory: DirectoryArgument = None,
+    json_output: JsonOption = False,
+) -> None:
+    """The posted declarations a change of reference data would affect: lines whose tariff rate or exchange rate
+    would differ with DIR (compared with the versions each posted line recorded)."""
+
+    def body() -> int:
+        from pipeline.config import Settings
+        from pipeline.ledger import existing_engine
+        from pipeline.reference import load_reference
+        from pipeline.reference.impact import impact_document
+
+        where = _directory(directory)
+        reference = load_reference(where)
+        engine = existing_engine(Settings.from_env().db_url)
+        try:
+            with engine.connect() as connection:
+                document = impact_document(_posted_lines(connection), reference, where)
+        finally:
+            engine.dispose()
+        _answer(document, json_output, _print_impact)
+        return 1 if document["declarations_affected"] else 0
+
+    run(body)
+
+
+def _answer(document: dict, json_output: bool, print_text: Callable[[dict], None]) -> None:
+    """The document as JSON, or as text for a reader."""
+    if json_output:
+        print_json(document)
+    else:
+        print_text(document)
+
+
+def _posted_lines(connection: Any) -> Iterator[Any]:
+    """Every line of every accepted (posted) declaration version, in transaction, version and line order."""
+    from sqlalchemy import select
+
+    from pipeline.ledger.models import DeclarationRecord, DeclarationStatus, LineAssessment
+    from pipeline.reference.impact import PostedLine
+
+    query = (
+        select(DeclarationRecord.transaction_number, DeclarationRecord.version, DeclarationRecord.importer_bn15,
+               LineAssessment.line, LineAssessment.classification, LineAssessment.treatment,
+               DeclarationRecord.release_date, LineAssessment.explanation)
+        .join(LineAssessment, LineAssessment.declaration_id == DeclarationRecord.id)
+        .where(DeclarationRecord.status == DeclarationStatus.ACCEPTED)
+        .order_by(DeclarationRecord.transaction_number, DeclarationRecord.version, LineAssessment.line)
+    )
+    for row in connection.execution_options(yield_per=5000).execute(query):
+        yield PostedLine(*row)
+
+
+def _print_impact(document: dict) -> None:
+    console = stdout()
+    where = document["directory"] or "the shipped data"
+    console.print(f"Reference data {where} against {document['lines_checked']:,} posted line(s): "
+                  f"{document['declarations_affected']:,} declaration version(s), {document['lines_affected']:,} "
+                  "line(s) would be assessed differently", markup=False)
+    for declaration in document["declarations"]:
+        console.print(f"  {declaration['transaction_number']} version {declaration['version']} (importer "
+                      f"{declaration['importer']})", markup=False)
+        for line in declaration["lines"]:
+            console.print(f"    line {line['line']}: {'; '.join(line['changes'])}", markup=False)
+    if document["lines_without_versions"]:
+        console.print(f"{document['lines_without_versions']:,} line(s) were posted before reference versions were "
+                      "recorded: not compared", markup=False)
 
 
 def _print_check(document: dict) -> None:

@@ -7,16 +7,23 @@ array operations: the reference rows the engine used (exchange rate with its ser
 tariff item and rate text, surtax order, SIMA measure, excise code, CLVS threshold, GST relief) and the exact
 value of every charge before it was rounded to the cent. The full explanation can always be produced again
 from the archived file (``carm assess --explain``): assessment is pure and deterministic.
+
+``versions`` says which reference data the line was assessed with, so that a replay with other data shows and
+``carm refdata impact`` can tell which posted declarations a change of reference data would affect: the tariff
+edition and the SHA-256 of its file, the exchange rate's series, publication day and value (with the Valet file
+and its SHA-256 when the reference data is given), and the shipment date the rate was chosen for.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from pipeline.assess import Assessment
+from pipeline.reference.types import ExchangeRate, ReferenceData, TariffItem
 
 #: trail id column → (trail table, key in the stored explanation).
 REFERENCE_COLUMNS: Mapping[str, tuple[str, str]] = {
@@ -84,23 +91,55 @@ def _decimal_text(value: int, exponent: int) -> str:
     return sign + whole + ("." + fraction if fraction else "")
 
 
-def line_explanations(assessment: Assessment) -> list[dict[str, Any]]:
-    """One compact explanation per row of ``assessment.lines``, in row order."""
+def _by_row(assessment: Assessment, column: str, table: str, describe: Callable[[Any], Any]) -> Iterator[tuple[int, Any]]:
+    """``(row, description)`` of every line that used a row of a trail table; each table row is described once."""
+    trail = assessment.trail
+    if column not in trail.columns or table not in trail.tables:
+        return
+    ids = trail.columns[column].to_numpy()
+    used = np.flatnonzero(ids >= 0)
+    entries = trail.tables[table]
+    described = {int(i): describe(entries[int(i)]) for i in np.unique(ids[used])}
+    for row, identifier in zip(used.tolist(), ids[used].tolist(), strict=True):
+        yield row, described[identifier]
+
+
+def _tariff_version(item: TariffItem) -> dict[str, str]:
+    return {"edition": item.edition, "sha256": item.edition_sha256}
+
+
+def _fx_version(rate: ExchangeRate, reference: ReferenceData | None) -> dict[str, str]:
+    version = {"series": rate.series, "published": rate.published.isoformat(), "rate": str(rate.rate)}
+    source = reference.exchange_rates.file_of(rate.currency, rate.published) if reference is not None else None
+    if source is not None:
+        version.update(file=Path(source.path).name, sha256=source.sha256)
+    return version
+
+
+def _versions(assessment: Assessment, explanations: list[dict[str, Any]], reference: ReferenceData | None) -> None:
+    """Each line's ``versions``: one document per distinct tariff item and exchange rate, shared by its lines."""
+    shipped_of = [declaration.shipment_date for declaration in assessment.declarations]
+    declaration = assessment.lines["declaration"].to_numpy()
+    for row, index in enumerate(declaration.tolist()):
+        explanations[row]["versions"] = {"shipped": shipped_of[index]}
+    for column, table, key, version_of in (
+        ("item_id", "items", "tariff", _tariff_version),
+        ("fx_id", "fx", "exchange_rate", lambda rate: _fx_version(rate, reference)),
+    ):
+        for row, document in _by_row(assessment, column, table, version_of):
+            explanations[row]["versions"][key] = document
+
+
+def line_explanations(assessment: Assessment, reference: ReferenceData | None = None) -> list[dict[str, Any]]:
+    """One compact explanation per row of ``assessment.lines``, in row order. ``reference``, the data the batch
+    was assessed with, adds the Valet file (and its SHA-256) each exchange rate was read from."""
     trail = assessment.trail
     columns = trail.columns
     rows = len(assessment.lines)
     explanations: list[dict[str, Any]] = [{"reference": {}, "exact": {}} for _ in range(rows)]
     for column, (table, key) in REFERENCE_COLUMNS.items():
-        if column not in columns or table not in trail.tables:
-            continue
-        ids = columns[column].to_numpy()
-        used = np.flatnonzero(ids >= 0)
-        if not len(used):
-            continue
-        entries = trail.tables[table]
-        labels = {int(i): _label(table, entries[int(i)]) for i in np.unique(ids[used])}
-        for row, identifier in zip(used.tolist(), ids[used].tolist(), strict=True):
-            explanations[row]["reference"][key] = labels[identifier]
+        for row, label in _by_row(assessment, column, table, lambda entry, table=table: _label(table, entry)):
+            explanations[row]["reference"][key] = label
     for column, charge in EXACT_COLUMNS.items():
         if column not in columns or column not in trail.exponents:
             continue
@@ -109,4 +148,5 @@ def line_explanations(assessment: Assessment) -> list[dict[str, Any]]:
         used = np.flatnonzero(values != 0)
         for row, value in zip(used.tolist(), values[used].tolist(), strict=True):
             explanations[row]["exact"][charge] = _decimal_text(int(value), exponent)
+    _versions(assessment, explanations, reference)
     return explanations

@@ -17,8 +17,8 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from pipeline.errors import ReferenceDataError
-from pipeline.reference.table import read_text
-from pipeline.reference.types import ExchangeRates
+from pipeline.reference.table import file_sha256, read_text
+from pipeline.reference.types import ExchangeRates, SourceFile
 
 ATTRIBUTION = "Source: Bank of Canada"
 TERMS = "https://www.bankofcanada.ca/terms/"
@@ -47,22 +47,28 @@ def load_exchange_rates(paths: Iterable[Path], currencies: Iterable[str]) -> Exc
     ``row`` in a fault is the 1-based index of the observation in the file; ``column`` the series name.
     """
     documents = []
+    digests = {}
     for path in paths:
         name = str(path)
         try:
             documents.append((name, json.loads(read_text(path), parse_float=Decimal, parse_int=Decimal)))
         except json.JSONDecodeError as error:
             raise ReferenceDataError(name, error.lineno, None, f"not JSON: {error.msg}") from None
-    return exchange_rates_of(documents, currencies)
+        digests[name] = file_sha256(path)
+    return exchange_rates_of(documents, currencies, digests)
 
 
-def exchange_rates_of(documents: Iterable[tuple[str, object]], currencies: Iterable[str]) -> ExchangeRates:
-    """:func:`load_exchange_rates` of documents already parsed, each with the name its faults give."""
+def exchange_rates_of(
+    documents: Iterable[tuple[str, object]], currencies: Iterable[str], digests: Mapping[str, str] | None = None
+) -> ExchangeRates:
+    """:func:`load_exchange_rates` of documents already parsed, each with the name its faults give (and, in
+    ``digests``, the SHA-256 of its file, which ``ExchangeRates.files`` records)."""
     known = frozenset(currencies)
     merged: dict[str, dict[date, tuple[Decimal, str]]] = {}
-    names = []
+    names, paths = [], []
     for name, document in documents:
         names.append(Path(name).name)
+        paths.append(name)
         for index, day, series, cell in _observations(name, document):
             currency = series[2:5]
             if currency not in known:
@@ -81,6 +87,8 @@ def exchange_rates_of(documents: Iterable[tuple[str, object]], currencies: Itera
     return ExchangeRates(
         series=series_by_currency,
         source=f"Bank of Canada Valet daily exchange rates ({', '.join(names)}). {ATTRIBUTION}; terms {TERMS}",
+        files=tuple(SourceFile(name, (digests or {}).get(name, "")) for name in paths),
+        observed=merged,  # kept as built: knowing each day's file costs the load nothing
     )
 
 

@@ -7,7 +7,8 @@ it does not hold falls back to the shipped one, table by table (e.g. put only CB
 sample is used only when the directory holds no tariff file at all. A table made of several files falls back file by file: the units (Rec 20 list, aliases,
 conversions), the treatments (codes, countries). Exchange rates are every ``valet_fx_*.json`` of both places,
 merged; a user's file replaces the shipped file of the same name. ``ReferenceData.provenance`` says, per table,
-which files were read and where they come from.
+which files were read and where they come from; ``ReferenceData.files`` lists them with the SHA-256 of each (the
+versions a posted line records; ``pipeline.reference.impact`` compares them with another directory).
 
 Loading validates every table and raises ``ReferenceDataError`` naming the file, row and column of the first
 fault. It reads plain CSV and JSON (no pandas): the shipped data in a few tens of milliseconds, a full CBSA tariff
@@ -31,9 +32,10 @@ from pipeline.reference.relief import (
     load_statutory_rates,
 )
 from pipeline.reference.surtax import load_surtaxes
+from pipeline.reference.table import file_sha256
 from pipeline.reference.tariff import load_tariff
 from pipeline.reference.treatments import load_treatment_codes, load_treatments
-from pipeline.reference.types import ReferenceData
+from pipeline.reference.types import ReferenceData, SourceFile
 from pipeline.reference.units import load_units
 
 SHIPPED_DATA = Path(__file__).resolve().parent / "data"
@@ -166,6 +168,22 @@ def _load(directory: str | Path | None) -> ReferenceData:
         "clvs": _where(file(CLVS_THRESHOLDS)),
         "gst_rate": _where(file(STATUTORY_RATES)),
     }
+    single = {
+        "treatments": (TREATMENT_CODES, TREATMENT_COUNTRIES),
+        "units": (REC20, UNIT_ALIASES, UNIT_CONVERSIONS),
+        "surtaxes": (SURTAX_ORDERS,),
+        "sima": (SIMA_MEASURES,),
+        "excise": (EXCISE_CODES,),
+        "gst_exemptions": (GST_EXEMPTION_CODES,),
+        "special_authorities": (SPECIAL_AUTHORITY_CODES,),
+        "clvs": (CLVS_THRESHOLDS,),
+        "gst_rate": (STATUTORY_RATES,),
+    }
+    files = {
+        "tariff": tuple(SourceFile(edition.path, edition.sha256) for edition in tariff.editions),
+        "exchange_rates": exchange_rates.files,
+        **{table: tuple(_source(file(name)) for name in names) for table, names in single.items()},
+    }
     return ReferenceData(
         tariff=tariff,
         treatments=treatments,
@@ -181,4 +199,9 @@ def _load(directory: str | Path | None) -> ReferenceData:
         clvs=load_clvs(file(CLVS_THRESHOLDS), countries),
         gst_rate=statutory["gst"],
         provenance=provenance,
+        files=files,
     )
+
+
+def _source(path: Path) -> SourceFile:
+    return SourceFile(str(path), file_sha256(path))

@@ -7,6 +7,7 @@ first data row is row 2.
 from __future__ import annotations
 
 import csv
+import hashlib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -104,6 +105,15 @@ def parse_iso_date(row: Row, column: str, text: str) -> date:
         return date.fromisoformat(text)
     except ValueError:
         raise row.error(column, f"{text!r} is not a date YYYY-MM-DD") from None
+
+
+def file_sha256(path: Path) -> str:
+    """The SHA-256 of a reference file's bytes, in hex: the version of the file a posted line records."""
+    try:
+        with path.open("rb") as handle:
+            return hashlib.file_digest(handle, "sha256").hexdigest()
+    except OSError as error:
+        raise ReferenceDataError(str(path), None, None, f"cannot be read: {error.strerror}") from None
 
 
 def read_text(path: Path, *, legacy_encoding: bool = False) -> str:

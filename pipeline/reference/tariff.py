@@ -47,7 +47,7 @@ from pathlib import Path
 
 from pipeline.errors import ReferenceDataError
 from pipeline.reference.rates import RateSyntaxError, parse_preferential_cell, parse_rate_cell
-from pipeline.reference.table import Row, read_csv
+from pipeline.reference.table import Row, file_sha256, read_csv
 from pipeline.reference.tariff_export import (
     CLASSIFICATION_DIGITS,
     ITEM_DIGITS,
@@ -168,6 +168,7 @@ class _Edition:
     items: dict[str, list[TariffItem]] = field(default_factory=dict)
     duplicates: int = 0
     notes: list[str] = field(default_factory=list)
+    sha256: str = ""
 
     @property
     def strict(self) -> bool:
@@ -282,6 +283,7 @@ def _own_rates(edition: _Edition, versions: list[TariffRow], index: int) -> Tari
         source=row.source,
         row=row.row,
         edition=edition.name,
+        edition_sha256=edition.sha256,
         rates_row=row.row,
         changed=_changed(row),
         unusable=dict(row.faults),
@@ -307,6 +309,7 @@ def _under(edition: _Edition, row: TariffRow, end: date | None, parent: TariffIt
         source=f"{row.source} (rates of tariff item {parent.classification}, row {parent.row})",
         row=row.row,
         edition=edition.name,
+        edition_sha256=edition.sha256,
         rates_row=parent.rates_row,
         changed=parent.changed,
         unusable={**parent.unusable, **own},
@@ -351,11 +354,11 @@ def _read(name: str, path: Path, codes: Mapping[str, str | None], units: Units) 
         export = read_export(path, codes, units, codes[GENERAL_TARIFF] or "")
         return _Edition(
             name, path, form, export.rows, export.data_rows, export.headings, export.unknown_columns,
-            export.faults,
+            export.faults, sha256=file_sha256(path),
         )
     if form == "printed":
         rows = _printed_rows(path, units, codes)
-        return _Edition(name, path, form, rows, len(rows))
+        return _Edition(name, path, form, rows, len(rows), sha256=file_sha256(path))
     raise ReferenceDataError(
         str(path),
         1,
@@ -433,6 +436,7 @@ def load_tariff(
                 unknown_columns=edition.unknown_columns,
                 faults=_faults(edition),
                 notes=tuple(edition.notes),
+                sha256=edition.sha256,
             )
         )
     return Tariff(

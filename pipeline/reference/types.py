@@ -83,6 +83,7 @@ class TariffItem:
     edition: str = ""  # the tariff file (edition) it was read from, e.g. "T2026-2"
     rates_row: int = 0  # row of the tariff item (8 digits) whose rates these are
     changed: date | None = None  # that row's EFF_DATE: when its rates last changed
+    edition_sha256: str = ""  # SHA-256 of the edition's file: which version of it the line was assessed with
     # what cannot be used, with the cell that says why: a treatment code, UNIT_OF_MEASURE, or WHOLE_ITEM
     unusable: Mapping[str, CellFault] = field(default_factory=dict)
 
@@ -105,6 +106,16 @@ class TariffEdition:
     unknown_columns: tuple[str, ...] = ()
     faults: tuple[CellFault, ...] = ()
     notes: tuple[str, ...] = ()
+    sha256: str = ""  # of the file's bytes
+
+
+@dataclass(frozen=True, slots=True)
+class SourceFile:
+    """A file a reference table was read from, and the SHA-256 of its bytes as read: what a posted line records
+    so that a replay with other reference data shows."""
+
+    path: str
+    sha256: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,6 +179,9 @@ class ExchangeRates:
 
     series: Mapping[str, tuple[tuple[date, Decimal], ...]]  # currency -> ((date, rate), ...) sorted by date
     source: str
+    files: tuple[SourceFile, ...] = ()  # the Valet files read
+    # currency -> day -> (rate, path of a file of ``files`` that holds it)
+    observed: Mapping[str, Mapping[date, tuple[Decimal, str]]] = field(default_factory=dict, repr=False, compare=False)
 
     def _latest(self, currency: str, on: date) -> tuple[date, Decimal] | None:
         observations = self.series.get(currency)
@@ -191,6 +205,11 @@ class ExchangeRates:
             return None
         published, rate = latest
         return ExchangeRate(currency, rate, published, f"FX{currency}CAD")
+
+    def file_of(self, currency: str, published: date) -> SourceFile | None:
+        """The file the rate published that day was read from (None: no such observation, or CAD)."""
+        found = self.observed.get(currency, {}).get(published)
+        return next((file for file in self.files if found is not None and file.path == found[1]), None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -321,6 +340,7 @@ class ReferenceData:
     clvs: Clvs
     gst_rate: Decimal  # percent, 5
     provenance: Mapping[str, str]  # table name -> where it came from
+    files: Mapping[str, tuple[SourceFile, ...]] = field(default_factory=dict)  # table name -> files read
 
     def surtax_for(self, classification: str, origin: str, on: date) -> SurtaxRule | None:
         for rule in self.surtaxes:
