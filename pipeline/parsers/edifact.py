@@ -16,7 +16,7 @@ import gc
 import re
 import sys
 from collections.abc import Callable, Iterable, Mapping
-from functools import lru_cache
+from functools import cache, lru_cache
 from types import MappingProxyType
 from typing import NamedTuple
 
@@ -309,7 +309,9 @@ Handler = Callable[["_MessageReader", Elements, str], None]
 # message has a few dozen distinct moves, each worked out once (``_Walker.step``) and then looked up.
 Match = Callable[[str], "re.Match[str] | None"]
 ShapeReader = Callable[["_MessageReader", "re.Match[str]", str], bool]
-Move = tuple[WalkerState, Handler | None, tuple[int, ...], Effects | None, Match | None, ShapeReader | None, str]
+Move = tuple[WalkerState, Handler | None, tuple[int, ...], Effects | None, Match | None, ShapeReader | None, str,
+             tuple[str, ...]]
+_LISTED_POSITIONS = 1024  # the locations "TAG#1"… of the first positions are made once per tag, not per segment
 _MOVES: dict[tuple[str, str, str], dict[tuple[WalkerState, str], Move]] = {}  # by separators and release
 _ENDINGS: dict[WalkerState, Effects | None] = {}
 _START: WalkerState = _Walker(CUSDEC_TABLE).state()
@@ -332,10 +334,15 @@ def _move(moves: dict[tuple[WalkerState, str], Move], chars: Characters, state: 
             shape = _shapes(chars.data_separator, chars.component_separator, chars.escape_character).get(slot.key)
         matches, reads = (shape.pattern.fullmatch, shape.read) if shape else (None, None)
         move = moves[state, tag] = (walker.state(), handler, SEGMENT_LAYOUTS[tag], walker.effects(), matches, reads,
-                                    tag)
+                                    tag, _locations(tag))
         if len(tag) == 3:  # how the reader looks up a segment it has not split: by its text's first four characters
             moves[state, tag + chars.data_separator] = move
     return move
+
+
+@cache  # one per tag of the segment table
+def _locations(tag: str) -> tuple[str, ...]:
+    return tuple(f"{tag}#{position}" for position in range(_LISTED_POSITIONS))
 
 
 def _ending(state: WalkerState) -> Effects | None:
@@ -422,16 +429,15 @@ class _LineDraft:
 class _MessageReader:
     """One CUSDEC message (UNH…UNT) → a Declaration, with the S12 findings of its content."""
 
-    def __init__(self, reference: str, chars: Characters, log: _FindingLog, pool: _Pool, *,
-                 skip: bool = False) -> None:
+    def __init__(self, reference: str, interchange: _InterchangeReader, *, skip: bool = False) -> None:
         self.reference = reference
-        self.pool = pool
+        self.pool = pool = interchange.pool
         self.intern = pool.intern
-        self.chars = chars
-        self.moves = _moves(chars)
-        self.split = Tokenizer.splitter(chars)
+        self.chars = chars = interchange.chars
+        self.moves = interchange.moves
+        self.split = interchange.split
         self.decimal_mark = chars.decimal_point
-        self.log = log
+        self.log = interchange.log
         self.skip = skip  # S07: count segments for UNT, read nothing
         self.position = 1  # UNH
         self.state = _START  # where the message stands in CUSDEC_TABLE
@@ -477,8 +483,11 @@ class _MessageReader:
             if move is not None:
                 text = item
                 position += 1
-                location = f"{move[6]}#{position}"
-                location = intern(location, location)
+                if position < _LISTED_POSITIONS:
+                    location = move[7][position]
+                else:
+                    location = f"{move[6]}#{position}"
+                    location = intern(location, location)
             else:
                 text = None
                 tag, elements, fault = _segment(item, split)
@@ -496,7 +505,7 @@ class _MessageReader:
                         self.error("S12", f"segment {_shown_tag(tag)} is not a segment of CUSDEC D.96B", location)
                         continue
                     move = _move(moves, chars, state, tag)
-            state, handler, layout, effects, matches, reads, tag = move
+            state, handler, layout, effects, matches, reads, tag, _ = move
             if effects is not None:
                 self.settle(effects, location)
             if handler is None:
@@ -711,27 +720,9 @@ class _MessageReader:
         line = self.line
         if line is None:
             return
-        values = line.values
-        self.lines.append(Line(
-            number=values.get("number", ""),
-            classification=values.get("classification", ""),
-            treatment=values.get("treatment", ""),
-            description=values.get("description", ""),
-            origin=values.get("origin", ""),
-            unit=values.get("unit", ""),
-            quantity=values.get("quantity", ""),
-            value=values.get("value", ""),
-            gross_weight=values.get("gross_weight"),
-            gross_weight_unit=values.get("gross_weight_unit"),
-            cargo_control=values.get("cargo_control"),
-            special_authority=values.get("special_authority"),
-            gst_exemption=values.get("gst_exemption"),
-            excise_code=values.get("excise_code"),
-            sima=values.get("sima"),
-            filer_amounts=tuple(line.filer),
-            location=line.location,
-            where=self.pool.where(line.where),
-        ))
+        # The line's values are all named after Line fields; the texts a line must have default to ''.
+        self.lines.append(Line(**(_LINE_TEXTS | line.values), filer_amounts=tuple(line.filer), location=line.location,
+                               where=self.pool.where(line.where)))
         self.line = None
 
     # -- end ---------------------------------------------------------------------------------------------
@@ -769,6 +760,8 @@ class _MessageReader:
         )
 
 
+_LINE_TEXTS = MappingProxyType({field: "" for field in ("number", "classification", "treatment", "description", "origin",
+                                                         "unit", "quantity", "value")})
 # Line fields whose values repeat across a file (codes), shared through the pool; amounts and texts are not.
 _CODE_FIELDS = frozenset({"origin", "unit", "gross_weight_unit", "cargo_control", "special_authority",
                           "gst_exemption", "excise_code", "sima"})
@@ -1008,6 +1001,7 @@ class _InterchangeReader:
         self.declarations: list[Declaration] = []
         self.pool = _Pool()
         self.split = Tokenizer.splitter(chars)
+        self.moves = _moves(chars)
 
     def error(self, code: str, message: str, location: str, element: int | None = None) -> None:
         self.log.add(Finding(code, message, location, element=str(element) if element else None))
@@ -1161,8 +1155,7 @@ class _InterchangeReader:
             self.messages += 1
         reference = _component(elements, 0, 0)
         identifier = tuple(elements[1][:4]) if len(elements) > 1 else ()
-        message = _MessageReader(reference, self.chars, self.log, self.pool,
-                                 skip=identifier != CUSDEC_IDENTIFIER)
+        message = _MessageReader(reference, self, skip=identifier != CUSDEC_IDENTIFIER)
         location = "UNH#1"
         if fault is not None:
             report_segment_syntax(fault, location, message)
