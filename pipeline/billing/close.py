@@ -22,11 +22,9 @@ due date cover its closing balance.
 
 from __future__ import annotations
 
-import gc
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -69,6 +67,7 @@ from pipeline.billing.statements import (
     statement_rows,
 )
 from pipeline.clock import real_now
+from pipeline.collector import collector_paused
 from pipeline.errors import TerminalError
 from pipeline.money import format_cents, from_cents
 from pipeline.storage import layout
@@ -324,20 +323,6 @@ def _registry(connection: Connection) -> pd.DataFrame:
     )
 
 
-@contextmanager
-def _many_objects() -> Iterator[None]:
-    """A close builds and keeps millions of small objects (postings, debts, statement lines). The cyclic garbage
-    collector would walk all of them again at every full collection, making the close quadratic; none of them
-    forms a cycle, so collection is paused for the close and restored after."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
 def close_period(
     runtime: Any,
     period: str,
@@ -348,7 +333,9 @@ def close_period(
     pdfs: bool = True,
 ) -> CloseSummary:
     """Close ``period`` (see the module's docstring). ``pdfs=False`` leaves the PDFs out (benchmarks)."""
-    with _many_objects():
+    # A close builds and keeps millions of small objects (postings, debts, statement lines) and no cycle among
+    # them: full collections would walk them all again and again, making the close quadratic.
+    with collector_paused():
         return _close_period(runtime, period, as_of, waiver_until, pdf_workers, pdfs)
 
 
