@@ -203,40 +203,37 @@ def _windowed(batch: _Batch, rows: np.ndarray, keys, find, table: RowTable) -> n
 
 def _exchange_rates(batch: _Batch) -> tuple[np.ndarray, list]:
     """The exchange rate of every line, as ``ExchangeRates.rate_for(currency, shipment date)`` gives it: that
-    day's Bank of Canada rate or the latest published before it (a binary search per currency, vectorized);
-    CAD at 1. Returns an id per line into a table of the ExchangeRate rows used."""
+    day's Bank of Canada rate or the latest published before it (a binary search per currency over the distinct
+    (currency, shipment date) keys); CAD at 1. Returns an id per line into a table of the ExchangeRate rows used."""
     exchange = batch.reference.exchange_rates
-    currency = batch.codes["currency"]
-    fx_id = np.full(batch.rows, -1, dtype=np.int64)
+    keys = distinct(batch.codes["currency"], batch.shipment)
+    currency, days = batch.codes["currency"][keys.first], batch.shipment[keys.first]
+    key_id = np.full(keys.count, -1, dtype=np.int64)
     table = RowTable()
     for code, name in enumerate(batch.labels["currency"]):
-        lines = np.flatnonzero(currency == code)
-        if len(lines) == 0:
+        at = np.flatnonzero(currency == code)
+        if len(at) == 0:
             continue
-        days = batch.shipment[lines]
+        on = days[at]
         if name == "CAD":  # rate 1, "published" on the shipment date itself
-            keys = distinct(days)
-            ids = np.array([table.add(exchange.rate_for(name, from_day_number(days[first])), key=("CAD", int(days[first])))
-                            for first in keys.first], dtype=np.int64)
-            fx_id[lines] = ids[keys.inverse]
+            key_id[at] = [table.add(exchange.rate_for(name, from_day_number(day)), key=("CAD", day)) for day in on.tolist()]
             continue
         observations = exchange.series.get(name, ())
-        published = np.array([day_number(on, 0) for on, _ in observations], dtype=np.int64)
-        position = np.searchsorted(published, days, side="right") - 1
+        published = np.array([day_number(published_on, 0) for published_on, _ in observations], dtype=np.int64)
+        position = np.searchsorted(published, on, side="right") - 1
         missing = position < 0
         if len(published):  # a rate older than RATE_MAX_AGE_DAYS is none, as ExchangeRates.rate_for says
-            missing |= days - published[np.maximum(position, 0)] > RATE_MAX_AGE_DAYS
+            missing |= on - published[np.maximum(position, 0)] > RATE_MAX_AGE_DAYS
         if missing.any():
-            row = int(lines[np.flatnonzero(missing)[0]])
+            row = int(keys.first[at[np.flatnonzero(missing)[0]]])
             raise batch.fail(row, f"no exchange rate for {name} on {from_day_number(batch.shipment[row])} or the "
                              f"{RATE_MAX_AGE_DAYS} days before it")
-        used = np.unique(position)
         ids = np.full(len(observations), -1, dtype=np.int64)
-        for index in used:
-            on, rate = observations[int(index)]
-            ids[index] = table.add(ExchangeRate(name, rate, on, f"FX{name}CAD"), key=(name, int(index)))
-        fx_id[lines] = ids[position]
-    return fx_id, table.rows
+        for index in np.unique(position).tolist():
+            published_on, rate = observations[index]
+            ids[index] = table.add(ExchangeRate(name, rate, published_on, f"FX{name}CAD"), key=(name, index))
+        key_id[at] = ids[position]
+    return key_id[keys.inverse], table.rows
 
 
 def _value_for_duty(batch: _Batch) -> np.ndarray:
@@ -520,10 +517,10 @@ def _filer_differences(batch: _Batch, amounts: dict[str, np.ndarray]) -> tuple[n
     none = np.zeros(0, dtype=np.int64)
     if len(filer) == 0:
         return none, none, []
-    charges = filer["charge"].to_numpy(dtype=object)
-    known = np.flatnonzero(np.isin(charges, list(FILER_CHARGES)))
+    charge_codes, charge_names = filer["charge"].cat.codes.to_numpy(), list(filer["charge"].cat.categories)
+    known = np.flatnonzero(np.isin(charge_codes, [code for code, name in enumerate(charge_names) if name in FILER_CHARGES]))
     rows, indexes = filer["row"].to_numpy()[known], filer["index"].to_numpy()[known]
-    charges = charges[known]
+    charges = np.asarray(charge_names, dtype=object)[charge_codes[known]]
     huge = any(amounts[charge].dtype == object for charge in FILER_CHARGES.values())
     assessed = np.zeros(len(known), dtype=object if huge else np.int64)
     for type_code, charge in FILER_CHARGES.items():
@@ -569,7 +566,7 @@ def _undeclared(batch: _Batch, amounts: dict[str, np.ndarray]) -> list[tuple[np.
     filer = batch.frame.filer
     declared_surtax = np.zeros(batch.rows, dtype=bool)
     if len(filer):
-        declared_surtax[filer["row"].to_numpy()[filer["charge"].to_numpy(dtype=object) == "SUR"]] = True
+        declared_surtax[filer["row"].to_numpy()[(filer["charge"] == "SUR").to_numpy()]] = True
     found = []
     for text, charge, due, table, column, name in (
         (SURTAX_TEXT, "surtax", ~declared_surtax, "surtax_rules", "surtax_rule", attrgetter("order")),
