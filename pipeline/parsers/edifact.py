@@ -403,10 +403,19 @@ class _Pool:
     def __init__(self) -> None:
         self._strings: dict[str, str] = {}
         self._maps: dict[tuple[tuple[str, str], ...], dict[str, str]] = {}
+        self._parties: dict[tuple[str, ...], dict[str, str]] = {}
         self.intern = self._strings.setdefault  # intern(value, value): the hot loop's spelling of text(value)
 
     def text(self, value: str) -> str:
         return self._strings.setdefault(value, value)
+
+    def party_where(self, location: str, fields: tuple[str, ...]) -> dict[str, str]:
+        """The where-map of a party whose name and ``fields`` are all at ``location``."""
+        key = (location, *fields)
+        where = self._parties.get(key)
+        if where is None:
+            where = self._parties[key] = self.where({field: location for field in ("name", *fields)})
+        return where
 
     def where(self, mapping: dict[str, str]) -> dict[str, str]:
         """A shared, never-mutated dict equal to ``mapping``."""
@@ -416,9 +425,9 @@ class _Pool:
 class _LineDraft:
     __slots__ = ("values", "where", "seen", "filer", "tax", "location", "number")
 
-    def __init__(self, location: str) -> None:
-        self.values: dict[str, str] = {}
-        self.where: dict[str, str] = {}
+    def __init__(self, location: str, values: dict[str, str], where: dict[str, str]) -> None:
+        self.values = values
+        self.where = where
         self.seen: set[str] = set()
         self.filer: list[FilerAmount] = []
         self.tax: tuple[str, str] | None = None  # (type, TAX location) awaiting its MOA+161
@@ -612,9 +621,9 @@ class _MessageReader:
 
     def add_party(self, role: str, party_id: str, name: str, street: str, city: str, postcode: str, country: str,
                   location: str) -> None:
-        fields = {"id": party_id, "street": street, "city": city, "postcode": postcode, "country": country}
-        present = {field: value for field, value in fields.items() if value}
-        where = self.pool.where({field: location for field in ("name", *present)})
+        fields = (("id", party_id), ("street", street), ("city", city), ("postcode", postcode), ("country", country))
+        present = {field: value for field, value in fields if value}
+        where = self.pool.party_where(location, tuple(present))
         self.parties[role] = Party(role=role, name=name, location=location, where=where, **present)
         self.where[_ROLE_FIELDS[role]] = location
 
@@ -646,11 +655,14 @@ class _MessageReader:
         self.expect(elements, location, 2, 1, ("109",), "tariff treatment code list (CST 1131)")
 
     def open_line(self, number: str, classification: str, treatment: str, location: str) -> _LineDraft:
-        line = self.line = _LineDraft(location)
+        intern = self.intern
+        line = self.line = _LineDraft(
+            location,
+            {"number": intern(number, number), "classification": intern(classification, classification),
+             "treatment": intern(treatment, treatment)},
+            {"number": location, "classification": location, "treatment": location},
+        )
         line.number = _plain_number(number, LINE_NUMBER_DIGITS) or 0  # only to say which line a finding is about
-        text = self.pool.text
-        line.values.update(number=text(number), classification=text(classification), treatment=text(treatment))
-        line.where.update(number=location, classification=location, treatment=location)
         return line
 
     def ftx(self, elements: Elements, location: str) -> None:
@@ -809,13 +821,14 @@ def _once(scope: set[str], key: str) -> bool:
     return True
 
 
+_MEASURE_KEYS = MappingProxyType({qualifier: f"MEA+{qualifier}" for qualifier in _MEASURES})
+_TAX_KEYS = MappingProxyType({charge_type: f"TAX+{charge_type}" for charge_type in FILER_CHARGE_TYPES})
+
+
 def _read_bgm(reader: _MessageReader, match: re.Match[str], location: str) -> bool:
     cad_type, number, version, function = match.groups()
-    put = reader.put
-    put("cad_type", cad_type, location)
-    put("transaction_number", number, location)
-    put("version", version, location)
-    put("function", function, location)
+    reader.values.update(cad_type=cad_type, transaction_number=number, version=version, function=function)
+    reader.where.update(cad_type=location, transaction_number=location, version=location, function=location)
     return True
 
 
@@ -823,21 +836,28 @@ def _read_qualified(tag: str, fields: Mapping[str, str], convert: Callable[[str]
                     ) -> Callable[[_MessageReader, re.Match[str], str], bool]:
     """A header segment whose qualifier names the field (DTM, LOC, RFF), each qualifier once."""
 
+    keys = {qualifier: f"{tag}+{qualifier}" for qualifier in fields}
+
     def read(reader: _MessageReader, match: re.Match[str], location: str) -> bool:
         qualifier, value = match.groups()
-        if not _once(reader.seen, f"{tag}+{qualifier}"):
+        key, seen = keys[qualifier], reader.seen
+        if key in seen:
             return False
-        reader.put(fields[qualifier], convert(value), location)
+        seen.add(key)
+        field = fields[qualifier]
+        reader.values[field] = convert(value)
+        reader.where[field] = location
         return True
 
     return read
 
 
-def _read_field(field: str, *, number: bool = False) -> Callable[[_MessageReader, re.Match[str], str], bool]:
+def _read_field(field: str) -> Callable[[_MessageReader, re.Match[str], str], bool]:
     """A segment that carries one value of the header."""
 
     def read(reader: _MessageReader, match: re.Match[str], location: str) -> bool:
-        reader.put(field, reader.number(match[1]) if number else match[1], location)
+        reader.values[field] = match[1]
+        reader.where[field] = location
         return True
 
     return read
@@ -887,8 +907,12 @@ def _read_mea(reader: _MessageReader, match: re.Match[str], location: str) -> bo
     qualifier, dimension, unit, value = match.groups()
     required, unit_field, value_field = _MEASURES[qualifier]
     line = reader.line
-    if dimension != required or line is None or not _once(line.seen, f"MEA+{qualifier}"):
+    if dimension != required or line is None:
         return False
+    key, seen = _MEASURE_KEYS[qualifier], line.seen
+    if key in seen:
+        return False
+    seen.add(key)
     if reader.decimal_mark != ".":
         value = value.replace(reader.decimal_mark, ".")
     line.values[unit_field] = reader.intern(unit, unit)
@@ -907,10 +931,12 @@ def _read_gis(reader: _MessageReader, match: re.Match[str], location: str) -> bo
 
 
 def _read_tax(reader: _MessageReader, match: re.Match[str], location: str) -> bool:
-    charge_type = match[1]
+    key = _TAX_KEYS.get(match[1])
     line = reader.line
-    if charge_type not in FILER_CHARGE_TYPES or line is None or not _once(line.seen, f"TAX+{charge_type}"):
+    if key is None or line is None or key in line.seen:
         return False
+    line.seen.add(key)
+    charge_type = match[1]
     line.tax = (charge_type, location)
     return True
 
