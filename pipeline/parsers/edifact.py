@@ -12,7 +12,6 @@ Values are kept as the sender wrote them (validation judges them), except that C
 
 from __future__ import annotations
 
-import gc
 import re
 import sys
 from collections.abc import Callable, Iterable, Mapping
@@ -22,6 +21,7 @@ from typing import NamedTuple
 
 from pydifact.control import Characters
 
+from pipeline.collector import collector_paused
 from pipeline.digits import is_ascii_digits
 from pipeline.findings import Finding, shortened
 from pipeline.model import FILER_CHARGE_TYPES, Declaration, FilerAmount, Interchange, Line, Party
@@ -127,15 +127,8 @@ _GOVERNMENT_CODES = MappingProxyType({
 def parse_edifact(data: bytes) -> ParseResult:
     """Read a CUSDEC interchange. S findings come back as data; the interchange is None only when no UNB
     could be read (or the UNA made the separators unknowable)."""
-    # The reader builds a model of some 10^6 small objects without cycles (and holds a chunk's segments at a
-    # time): the cyclic collector's passes over them would cost as much as the reading and free nothing.
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
+    with collector_paused():  # a model of some 10^6 small objects without cycles, a chunk's segments at a time
         return _parse(data)
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _parse(data: bytes) -> ParseResult:
@@ -485,6 +478,7 @@ class _MessageReader:
             return self.skip_to_envelope(batch, index)
         position, state, intern = self.position, self.state, self.intern
         chars, moves, envelope, known, split = self.chars, self.moves, ENVELOPE_TAGS, _ALL_TAGS, self.split
+        listed = _LISTED_POSITIONS
         for index in range(index, len(batch)):  # noqa: B020 - the index read to is the answer
             item = batch[index]
             # A problem-free segment of a slot's tag is known by its first four characters (tag and separator).
@@ -492,7 +486,7 @@ class _MessageReader:
             if move is not None:
                 text = item
                 position += 1
-                if position < _LISTED_POSITIONS:
+                if position < listed:
                     location = move[7][position]
                 else:
                     location = f"{move[6]}#{position}"
