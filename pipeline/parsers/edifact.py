@@ -396,7 +396,8 @@ class _Pool:
     def __init__(self) -> None:
         self._strings: dict[str, str] = {}
         self._maps: dict[tuple[tuple[str, str], ...], dict[str, str]] = {}
-        self._parties: dict[tuple[str, ...], dict[str, str]] = {}
+        self._party_wheres: dict[tuple[str, ...], dict[str, str]] = {}
+        self.parties: dict[tuple[str, str], Party] = {}  # by the text of the NAD and its place
         self.intern = self._strings.setdefault  # intern(value, value): the hot loop's spelling of text(value)
 
     def text(self, value: str) -> str:
@@ -405,9 +406,9 @@ class _Pool:
     def party_where(self, location: str, fields: tuple[str, ...]) -> dict[str, str]:
         """The where-map of a party whose name and ``fields`` are all at ``location``."""
         key = (location, *fields)
-        where = self._parties.get(key)
+        where = self._party_wheres.get(key)
         if where is None:
-            where = self._parties[key] = self.where({field: location for field in ("name", *fields)})
+            where = self._party_wheres[key] = self.where({field: location for field in ("name", *fields)})
         return where
 
     def where(self, mapping: dict[str, str]) -> dict[str, str]:
@@ -610,16 +611,20 @@ class _MessageReader:
         role = self.expect(elements, location, 0, 0, _PARTY_ROLES, "party qualifier (NAD 3035)")
         if role not in _PARTY_ROLES or not self.once(self.seen, f"NAD+{role}", location):
             return
-        self.add_party(role, _component(elements, 1, 0), _text(elements, 3), _text(elements, 4),
-                       _component(elements, 5, 0), _component(elements, 7, 0), _component(elements, 8, 0), location)
+        self.add_party(self.party(role, _component(elements, 1, 0), _text(elements, 3), _text(elements, 4),
+                                  _component(elements, 5, 0), _component(elements, 7, 0), _component(elements, 8, 0),
+                                  location))
 
-    def add_party(self, role: str, party_id: str, name: str, street: str, city: str, postcode: str, country: str,
-                  location: str) -> None:
+    def party(self, role: str, party_id: str, name: str, street: str, city: str, postcode: str, country: str,
+              location: str) -> Party:
         fields = (("id", party_id), ("street", street), ("city", city), ("postcode", postcode), ("country", country))
         present = {field: value for field, value in fields if value}
         where = self.pool.party_where(location, tuple(present))
-        self.parties[role] = Party(role=role, name=name, location=location, where=where, **present)
-        self.where[_ROLE_FIELDS[role]] = location
+        return Party(role=role, name=name, location=location, where=where, **present)
+
+    def add_party(self, party: Party) -> None:
+        self.parties[party.role] = party
+        self.where[_ROLE_FIELDS[party.role]] = party.location
 
     def tdt(self, elements: Elements, location: str) -> None:
         self.expect(elements, location, 0, 0, ("20",), "transport stage qualifier (TDT 8051)")
@@ -876,10 +881,15 @@ def _read_line_field(field: str, *, number: bool = False) -> Callable[[_MessageR
 
 
 def _read_nad(reader: _MessageReader, match: re.Match[str], location: str) -> bool:
-    role, party_id, name, street, city, postcode, country = match.groups("")
+    """A file names the same few parties in message after message: a party read once at a place is shared."""
+    role = match[1]
     if not _once(reader.seen, f"NAD+{role}"):
         return False
-    reader.add_party(role, party_id, name, street, city, postcode, country, location)
+    known = reader.pool.parties
+    party = known.get((match.string, location))
+    if party is None:
+        party = known[match.string, location] = reader.party(*match.groups(""), location)
+    reader.add_party(party)
     return True
 
 
