@@ -35,8 +35,9 @@ def file_entry(checked: CheckedFile) -> dict[str, Any]:
 
 
 def declaration_entry(checked: CheckedFile, verdict: DeclarationVerdict, assessment: Assessment | None = None,
-                      index: int | None = None) -> dict[str, Any]:
-    """One declaration of the document: amounts when it was accepted and ``assessment`` holds it (at ``index``)."""
+                      index: int | None = None, file_errors: tuple[Finding, ...] | None = None) -> dict[str, Any]:
+    """One declaration of the document: amounts when it was accepted and ``assessment`` holds it (at ``index``).
+    ``file_errors``: ``file_errors_by_code`` of its file, which callers compute once per file."""
     from pipeline.assess.render import (
         accepted_declaration_json,
         declaration_identity,
@@ -44,7 +45,7 @@ def declaration_entry(checked: CheckedFile, verdict: DeclarationVerdict, assessm
     )
 
     if not checked.verdict.accepted(verdict):
-        file_errors = file_errors_by_code(checked.verdict.file_findings)
+        file_errors = file_errors_by_code(checked.verdict.file_findings) if file_errors is None else file_errors
         entry = rejected_declaration_json(verdict.declaration, (*file_errors, *verdict.findings))
     elif assessment is not None and index is not None:
         entry = accepted_declaration_json(assessment, index, verdict.warnings)
@@ -72,6 +73,10 @@ def file_errors_by_code(findings: Iterable[Finding]) -> tuple[Finding, ...]:
     )
 
 
+def _with_file_errors(files: Sequence[CheckedFile]) -> Iterable[tuple[CheckedFile, tuple[Finding, ...]]]:
+    return ((checked, file_errors_by_code(checked.verdict.file_findings)) for checked in files)
+
+
 def own_errors(declaration: Mapping[str, Any]) -> list[Mapping[str, Any]]:
     """A declaration entry's own errors, without those it repeats from its file (S codes, A01, A03)."""
     return [error for error in declaration["errors"] if scope_of(error["code"]) is not Scope.FILE]
@@ -81,7 +86,10 @@ def validation_document(files: Sequence[CheckedFile]) -> dict[str, Any]:
     """The ``carm validate --json`` document."""
     return {
         "files": [file_entry(c) for c in files],
-        "declarations": [declaration_entry(c, v) for c in files for v in c.verdict.declarations],
+        "declarations": [
+            declaration_entry(c, v, file_errors=repeated) for c, repeated in _with_file_errors(files)
+            for v in c.verdict.declarations
+        ],
     }
 
 
@@ -92,11 +100,13 @@ def accepted_declarations(files: Sequence[CheckedFile]) -> list[Declaration]:
 
 def assessment_document(files: Sequence[CheckedFile], assessment: Assessment) -> dict[str, Any]:
     """The ``carm assess --json`` document: ``assessment`` holds ``accepted_declarations(files)`` in order."""
-    index = {id(d): i for i, d in enumerate(assessment.declarations)}
+    accepted = [(f, d) for f, c in enumerate(files) for d, v in enumerate(c.verdict.declarations) if c.verdict.accepted(v)]
+    index = {key: position for position, key in enumerate(accepted)}  # (file, declaration) → assessed position
     return {
         "files": [file_entry(c) for c in files],
         "declarations": [
-            declaration_entry(c, v, assessment, index.get(id(v.declaration))) for c in files for v in c.verdict.declarations
+            declaration_entry(c, v, assessment, index.get((f, d)), repeated)
+            for f, (c, repeated) in enumerate(_with_file_errors(files)) for d, v in enumerate(c.verdict.declarations)
         ],
     }
 

@@ -6,6 +6,7 @@ wrong with it; nothing dropped is silently ignored, and the files beside it are 
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -137,6 +138,20 @@ def test_the_local_stores_own_partial_writes_are_never_taken(ledger_url: str, tm
     partial.write_bytes(b"UNA:+.? 'UNB+UNOC:3+SP00042")  # a write killed midway
     summary = run_intake(runtime, as_of=AS_OF)
     assert (summary.files, summary.quarantined, inbox_rows(runtime)) == (0, 0, []) and partial.exists()
+    runtime.engine.dispose()
+
+
+def test_a_partial_file_left_for_an_hour_is_quarantined_like_any_dot_file(ledger_url: str, tmp_path: Path) -> None:
+    """A sender's file named like a partial write, or the leftover of a writer killed long ago, is not hidden for
+    ever: once older than any write in progress, it is listed and quarantined by its leading dot."""
+    runtime = make_runtime(tmp_path / "home", ledger_url)
+    partial = Path(runtime.buckets.inbound.root) / SENDER / ".x.edi.abcdefgh.partial"
+    partial.parent.mkdir(parents=True)
+    partial.write_bytes(b"UNA:+.? 'UNB+UNOC:3+SP00042")
+    two_hours_ago = time.time() - 2 * 3600
+    os.utime(partial, (two_hours_ago, two_hours_ago))
+    assert run_intake(runtime, as_of=AS_OF).quarantined == 1
+    assert quarantined_keys(runtime) == {f"{SENDER}/.x.edi.abcdefgh.partial"}
     runtime.engine.dispose()
 
 

@@ -73,11 +73,21 @@ def test_file_findings_spend_the_budget_before_the_declarations() -> None:
 
 
 def test_a_single_finding_past_the_cap_is_kept_as_it_is_rather_than_summarised() -> None:
+    # 999 B08 and one B07 spend the budget; the next declaration's one B08 is past the cap.
+    first = valid_declaration(index=1, lines=bad_origin_lines(999), office="04X7")
+    second = valid_declaration(index=2, lines=bad_origin_lines(1))
+    verdict = validate_submission(parse_result(first, second), context())
+    assert len(verdict.declarations[0].findings) == MAX_FINDINGS
+    [b08] = verdict.declarations[1].findings
+    assert b08.code == "B08" and '"XX"' in b08.message
+
+
+def test_declarations_of_a_rejected_file_past_the_cap_are_rejected_by_its_errors_alone() -> None:
     s12 = tuple(Finding("S12", f"segment FOO{n} is unknown", f"FOO#{n}") for n in range(1, 1001))
     result = ParseResult(interchange(valid_declaration(lines=bad_origin_lines(1))), s12)
     verdict = validate_submission(result, context())
-    [b08] = verdict.declarations[0].findings
-    assert b08.code == "B08" and '"XX"' in b08.message
+    assert verdict.file_rejected and verdict.declarations[0].findings == ()
+    assert not verdict.accepted(verdict.declarations[0])
 
 
 def test_a_file_under_the_cap_is_untouched() -> None:

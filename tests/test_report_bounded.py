@@ -27,3 +27,21 @@ def test_a_file_of_many_messages_and_many_faults_does_not_repeat_every_fault(tmp
         (s08,) = [e for e in repeated if e["code"] == "S08"]
         assert f"and {sum(e['code'] == 'S08' for e in entry['errors']) - 1:,} more S08 errors of this file" in s08["message"]
     assert len(out) < 200 * 2_000 + 400_000
+
+
+def test_a_rejected_file_of_thousands_of_empty_messages_stays_bounded() -> None:
+    """Past the cap, the declarations of a file rejected as a whole are not judged further: the findings kept (and
+    so the stored outcome, the JSON and the memory) do not grow with the number of messages."""
+    from pipeline.checking import check_bytes
+    from pipeline.commands.common import validation_context
+    from pipeline.findings import MAX_FINDINGS
+
+    context = validation_context("2025-05-06", None, None)
+    kept = {}
+    for messages in (2_000, 8_000):
+        body = "".join(f"UNH+{i}+CUSDEC:D:96B:UN'UNT+2+{i}'" for i in range(1, messages + 1))
+        data = f"UNB+UNOC:3+SP00042:ZZ+CBSACARM:ZZ+250505:0930+ICR000017'{body}UNZ+{messages}+ICR000017'".encode()
+        verdict = check_bytes(data, "empty.edi", context).verdict
+        assert verdict.file_rejected and len(verdict.declarations) == messages
+        kept[messages] = len(verdict.file_findings) + sum(len(d.findings) for d in verdict.declarations)
+    assert kept[8_000] == kept[2_000] <= MAX_FINDINGS + 20

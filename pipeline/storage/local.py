@@ -2,7 +2,8 @@
 
 Writes go to a hidden temporary file in the destination folder (``.<name>.<8 random characters>.partial``), are
 flushed to disk, and are then renamed over the destination with ``os.replace`` (atomic on POSIX within one file
-system), so a reader never sees a partly written object. ``list`` skips those temporary files, and only those:
+system), so a reader never sees a partly written object. ``list`` skips those temporary files while they are
+fresh (``PARTIAL_WRITE_GRACE``), and only those:
 every other file is listed, hidden ones included, so that nothing a sender drops is silently ignored (intake
 quarantines hidden files by their name; upload tools that write under a hidden temporary name, such as rsync,
 must be told to write elsewhere: see docs/operations.md). This store refuses to write names starting with ``.``.
@@ -17,9 +18,10 @@ import re
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from pipeline.clock import real_now
 from pipeline.errors import TransientError
 from pipeline.storage.base import ObjectInfo, check_data, check_key
 from pipeline.storage.errors import AccessDenied, BucketNotFound, InvalidKey, ObjectNotFound
@@ -30,6 +32,14 @@ _FILE_MODE = 0o644  # answers and statements are read by other accounts on the h
 def _md5(path: Path) -> str:
     with path.open("rb") as handle:
         return hashlib.file_digest(handle, lambda: hashlib.md5(usedforsecurity=False)).hexdigest()
+
+
+def _fresh(path: Path) -> bool:
+    try:
+        modified = datetime.fromtimestamp(path.stat().st_mtime, UTC)
+    except FileNotFoundError:
+        return True  # renamed into place meanwhile: the real file is listed under its own name
+    return real_now() - modified < PARTIAL_WRITE_GRACE
 
 
 def _raise_unless_vanished(error: OSError) -> None:
@@ -44,6 +54,9 @@ def _hidden(relative: str) -> bool:
 
 #: The temporary file of a write in progress (``tempfile.mkstemp`` draws its 8 characters from [a-z0-9_]).
 _PARTIAL = re.compile(r"\..+\.[a-z0-9_]{8}\.partial", re.DOTALL)
+#: A write in progress lasts seconds; a partial file older than this is a leftover of a killed writer, or a file a
+#: sender named like one: it is listed like any other file (intake quarantines it by its leading dot).
+PARTIAL_WRITE_GRACE = timedelta(hours=1)
 
 
 class LocalStore:
@@ -101,7 +114,7 @@ class LocalStore:
             for directory, _, files in os.walk(base, onerror=_raise_unless_vanished):
                 relative_dir = Path(directory).relative_to(self._root).as_posix()
                 for name in files:
-                    if _PARTIAL.fullmatch(name):
+                    if _PARTIAL.fullmatch(name) and _fresh(Path(directory) / name):
                         continue
                     key = name if relative_dir == "." else f"{relative_dir}/{name}"
                     if key.startswith(prefix):

@@ -2,7 +2,8 @@
 
 Each declaration is judged on its own and in full even when the file is already rejected, so that a service
 provider sees every problem of a file in one answer (spec/codes.md: S codes, A01 and A03 reject the file; A02
-and the B codes reject the one declaration). Warnings (W codes) are not raised here: assessment and intake add
+and the B codes reject the one declaration) — until the file's findings reach the cap: the declarations of a
+rejected file after that are rejected by the file's errors alone and not judged further. Warnings (W codes) are not raised here: assessment and intake add
 them to accepted declarations.
 
 Every finding of a file passes here, whatever its syntax, so this is where a file's findings are capped
@@ -44,6 +45,11 @@ def validate_submission(result: ParseResult, context: ValidationContext) -> Subm
     checker = DeclarationChecker(context, ReferenceLookups(context.reference), sender, sender_registered)
     verdicts: list[DeclarationVerdict] = []
     for declaration in interchange.declarations:
+        if file_rejected and budget.remaining <= 0:
+            # The file's errors already reject this declaration and the answer has no room left to list its own:
+            # judging it would only cost time and memory (a file of thousands of empty messages).
+            verdicts.append(DeclarationVerdict(declaration, ()))
+            continue
         findings = checker.check(declaration)
         if not file_rejected and not findings:
             checker.record_accepted(declaration)
