@@ -23,6 +23,8 @@ EMPTY: Mapping[str, str] = MappingProxyType({})
 # Charge types a filer may declare per line (TAX segments / DutyTaxFee), and the totals an answer carries.
 FILER_CHARGE_TYPES = ("CUD", "SUR", "ADD", "EXD", "EXT", "GST")
 ANSWER_CHARGE_TYPES = ("CUD", "SUR", "ADD", "EXD", "EXT", "VFT", "GST", "TOT")
+# Message function of a CAD version (BGM 1225 / FunctionCode): an original, a change or a cancellation.
+ORIGINAL, CHANGE, CANCELLATION = "9", "4", "1"
 # Line and version numbers are read as ints only up to 9 digits: any int64, and the ledger's INTEGER columns,
 # hold them; a longer text is no line or version a CAD can have (999 lines, 99999 versions).
 NUMBER_DIGITS = 9

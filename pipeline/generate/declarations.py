@@ -18,11 +18,10 @@ from pipeline.generate import names
 from pipeline.generate.goods import GoodsCatalogue, Invoice
 from pipeline.generate.world import ProviderProfile, World
 from pipeline.identifiers import transaction_number
-from pipeline.model import Declaration, FilerAmount, Line, Party
+from pipeline.model import CHANGE, ORIGINAL, Declaration, FilerAmount, Line, Party
 from pipeline.money import round_cents
 from pipeline.reference.types import ReferenceData
 
-ORIGINAL, CHANGE = "9", "4"
 REGULAR, CLVS = "AB", "C"
 FILER_AMOUNTS_SHARE = 0.15  # CADs on which the filer sends its own CUD and GST amounts
 CHANGE_REASONS = ("C01", "C02", "C05", "C07")

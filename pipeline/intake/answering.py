@@ -29,11 +29,10 @@ from pipeline.answers import (
     xml_response,
 )
 from pipeline.findings import Finding, Scope
-from pipeline.model import ANSWER_CHARGE_TYPES, Interchange
+from pipeline.model import ANSWER_CHARGE_TYPES, CANCELLATION, Interchange
 from pipeline.storage import layout
 
 EDIFACT, XML = "edifact", "xml"
-CANCELLATION = "1"
 ZERO_TOTALS: Mapping[str, int] = {charge: 0 for charge in ANSWER_CHARGE_TYPES}
 
 #: Line amounts of a declaration: line number → charge type (CUD … TOT) → cents; and its totals.

@@ -19,10 +19,10 @@ from pipeline.billing import HolidayCalendar
 from pipeline.findings import Finding
 from pipeline.intake import records
 from pipeline.intake.answering import StoredDeclaration, StoredOutcome, finding_json, needs_cusres
-from pipeline.intake.judging import ORIGINAL, JudgedDeclaration, JudgedFile
+from pipeline.intake.judging import JudgedDeclaration, JudgedFile
 from pipeline.intake.postings import OriginalTerms, plan_postings, standing_after
 from pipeline.ledger.models import DeclarationStatus
-from pipeline.model import Interchange
+from pipeline.model import ORIGINAL, Interchange
 from pipeline.money import from_cents
 
 ENGINE_VERSION = f"carm-pipeline {__version__}"

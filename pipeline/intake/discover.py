@@ -16,13 +16,14 @@ from __future__ import annotations
 import hashlib
 import logging
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from pipeline import clock
 from pipeline.errors import TransientError
 from pipeline.intake import inbox
 from pipeline.intake.quarantine import name_reason, quarantine_reason, quarantine_rows
@@ -123,7 +124,7 @@ def discover(runtime: Runtime, *, as_of: str | datetime | None = None) -> Discov
     moment = runtime.business_moment(as_of)
     inbound = runtime.buckets.inbound
     # Payments files share the inbound bucket but belong to the payments loader: never claimed, never quarantined.
-    now = datetime.now(UTC)
+    now = clock.real_now()
     listed = [info for info in inbound.list() if not layout.is_payments_key(info.key)]
     real_keys = {}  # stored key → the key in the bucket, where they differ
     for info in listed:

@@ -35,7 +35,7 @@ from datetime import date
 from pipeline.answers import ACCEPTED, DUPLICATE, REJECTED
 from pipeline.billing import HolidayCalendar
 from pipeline.findings import Finding, Scope
-from pipeline.model import Declaration, Interchange
+from pipeline.model import CANCELLATION, CHANGE, ORIGINAL, Declaration, Interchange
 from pipeline.parsers import ParseResult, sniff
 from pipeline.reference.types import ReferenceData
 from pipeline.registry import Registry
@@ -43,7 +43,6 @@ from pipeline.validate import ValidationContext, validate_submission
 from pipeline.validate.declaration import WITHHOLDING_CODES
 from pipeline.validate.late import late_accounting
 
-ORIGINAL, CHANGE, CANCELLATION = "9", "4", "1"
 TRANSACTION_DIGITS = 14
 
 

@@ -27,8 +27,8 @@ from datetime import date, timedelta
 
 from pipeline.billing import HolidayCalendar, due_date, late_accounting_penalty, period_of_release
 from pipeline.ledger.models import ChargeType, PostingKind
+from pipeline.model import CANCELLATION, CHANGE, ORIGINAL
 
-ORIGINAL, CHANGE, CANCELLATION = "9", "4", "1"
 REGULAR_CAD = "AB"
 
 #: The charge types a CAD posts, in the spec's order; the engine's amount names are the same words.

@@ -42,17 +42,19 @@ from __future__ import annotations
 import hashlib
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from pipeline import clock
 from pipeline.answers import ACCEPTED, DUPLICATE, REJECTED, amounts_from_engine
 from pipeline.assess import assess_declarations
+from pipeline.assess.rules import AMOUNTS
 from pipeline.errors import TerminalError, TransientError
 from pipeline.intake import inbox, records
 from pipeline.intake.answering import StoredOutcome, file_outcome, rejection_codes, render_answers
@@ -61,8 +63,6 @@ from pipeline.intake.explanations import line_explanations
 from pipeline.intake.file_io import each_file
 from pipeline.intake.inbox import InboxRow
 from pipeline.intake.judging import (
-    CANCELLATION,
-    ORIGINAL,
     FileToJudge,
     JudgedFile,
     judge_file,
@@ -75,7 +75,7 @@ from pipeline.intake.summary import FileFailure, IntakeSummary, RejectedFile
 from pipeline.ledger import LineAssessment, Posting, load_registry
 from pipeline.ledger.database import database_fault
 from pipeline.ledger.models import InboxState
-from pipeline.model import Declaration, Interchange
+from pipeline.model import CANCELLATION, ORIGINAL, Declaration, Interchange
 from pipeline.money import from_cents
 from pipeline.orchestration.faults import FaultKind, classify
 from pipeline.parsers import ParseResult, read_submission
@@ -94,7 +94,6 @@ IO_THREADS = 16
 #: How many times a batch judges again the files that collided with a concurrent worker.
 MAX_ROUNDS = 3
 STAGES = ("archived", "parsed", "posted", "answered")
-AMOUNT_NAMES = ("vfd", "customs_duty", "surtax", "sima", "excise_duty", "excise_tax", "vft", "gst", "total")
 
 #: Called after each stage with its name (``STAGES``) and the inbox ids that went through it. Tests use it to
 #: interrupt a run at a chosen point; operations may use it for progress.
@@ -148,7 +147,7 @@ class _Batch:
     # -- helpers ---------------------------------------------------------------------------------------------
 
     def now(self) -> datetime:
-        return datetime.now(UTC)
+        return clock.real_now()
 
     def stage_done(self, stage: str, files: Sequence[_File]) -> None:
         if self.after_stage is not None:
@@ -363,39 +362,38 @@ class _Batch:
         judged again from that file on."""
         pending = [file for file in files if not file.done]
         try:
-            return self.post_transaction(pending, assessed, per_file=False)
+            return self.post_at_once(pending, assessed)
         except _RowRefused as refused:
             log.info("the batch could not be posted at once (%s); posting file by file", refused)
-            return self.post_transaction(pending, assessed, per_file=True)
+            return self.post_one_by_one(pending, assessed)
 
-    def post_transaction(self, files: list[_File], assessed: dict[DeclarationKey, Assessed], *,
-                         per_file: bool) -> list[_File]:
-        changes = {
-            j.declaration.transaction_number
-            for f in files for j in f.judged.accepted  # type: ignore[union-attr]
-            if j.declaration.function != ORIGINAL
-        }
+    def post_at_once(self, files: list[_File], assessed: dict[DeclarationKey, Assessed]) -> list[_File]:
+        now = self.now()
+        try:
+            with Session(self.runtime.engine) as session, session.begin():
+                standing, originals = _terms(session, files)
+                bookings = []
+                for file in files:
+                    bookings.append(self.book(file, assessed, standing, originals, now))
+                    standing.update(bookings[-1].standing)
+                    originals.update(bookings[-1].originals)
+                booked = self.write(session, files, bookings, now)
+        except Exception as exc:
+            if classify(exc) is FaultKind.TRANSIENT:
+                raise
+            raise _RowRefused(exc) from exc
+        _keep(zip(files, booked, strict=True))
+        return []
+
+    def post_one_by_one(self, files: list[_File], assessed: dict[DeclarationKey, Assessed]) -> list[_File]:
         retry: list[_File] = []
         booked_files: list[tuple[_File, Booked]] = []
         faulty: list[tuple[_File, BaseException]] = []
         elsewhere: list[_File] = []
         now = self.now()
         with Session(self.runtime.engine) as session, session.begin():
-            standing = records.load_standing(session, changes)
-            originals = records.load_originals(session, changes)
-            if not per_file:
-                try:
-                    bookings = []
-                    for file in files:
-                        bookings.append(self.book(file, assessed, standing, originals, now))
-                        standing.update(bookings[-1].standing)
-                        originals.update(bookings[-1].originals)
-                    booked_files = list(zip(files, self.write(session, files, bookings, now), strict=True))
-                except Exception as exc:
-                    if classify(exc) is FaultKind.TRANSIENT:
-                        raise
-                    raise _RowRefused(exc) from exc
-            for index, file in enumerate(files if per_file else ()):
+            standing, originals = _terms(session, files)
+            for index, file in enumerate(files):
                 try:
                     with session.begin_nested():
                         booking = self.book(file, assessed, standing, originals, now)
@@ -419,10 +417,7 @@ class _Batch:
                 standing.update(booking.standing)
                 originals.update(booking.originals)
                 booked_files.append((file, booked))
-        # Committed: only now does what the transaction wrote become the files' state.
-        for file, booked in booked_files:
-            file.stored, file.interchange, file.amounts, file.posted_cents = (
-                booked.stored, booked.interchange, booked.amounts, booked.posted_cents)
+        _keep(booked_files)
         for file in elsewhere:
             file.done = True
         for file, exc in faulty:
@@ -638,6 +633,23 @@ def _to_assess(files: list[_File]) -> tuple[list[DeclarationKey], list[Declarati
     return keys, declarations
 
 
+def _terms(session: Session, files: list[_File]) -> tuple[dict[str, dict[str, int]], dict[str, OriginalTerms]]:
+    """What is still posted for, and the original's terms of, each transaction the files change or cancel."""
+    changes = {
+        j.declaration.transaction_number
+        for f in files for j in f.judged.accepted  # type: ignore[union-attr]
+        if j.declaration.function != ORIGINAL
+    }
+    return records.load_standing(session, changes), records.load_originals(session, changes)
+
+
+def _keep(booked_files: Iterable[tuple[_File, Booked]]) -> None:
+    """Once committed, and only then, what the transaction wrote becomes the files' state."""
+    for file, booked in booked_files:
+        file.stored, file.interchange, file.amounts, file.posted_cents = (
+            booked.stored, booked.interchange, booked.amounts, booked.posted_cents)
+
+
 def _split(values: list[Any], sizes: list[int]) -> list[list[Any]]:
     """``values`` cut into consecutive runs of ``sizes``."""
     runs, start = [], 0
@@ -656,13 +668,13 @@ def _assessed_by_declaration(assessment: Any, keys: list[DeclarationKey]) -> dic
     """Answer amounts and ``line_assessments`` rows of every declaration of an assessment, under its key
     (``keys``: one per declaration assessed, in order)."""
     lines = assessment.lines
-    columns = {name: lines[name].to_numpy().tolist() for name in AMOUNT_NAMES}
+    columns = {name: lines[name].to_numpy().tolist() for name in AMOUNTS}
     numbers = lines["line"].to_numpy().tolist()
     positions = lines["position"].to_numpy().tolist()
     classifications = lines["classification"].astype(object).to_numpy().tolist()
     explanations = line_explanations(assessment)
     totals = assessment.totals
-    total_columns = {name: totals[name].to_numpy().tolist() for name in AMOUNT_NAMES}
+    total_columns = {name: totals[name].to_numpy().tolist() for name in AMOUNTS}
     starts = np.asarray(assessment.starts).tolist()
     dollars = _Dollars()
     result: dict[DeclarationKey, Assessed] = {}
@@ -670,15 +682,15 @@ def _assessed_by_declaration(assessment: Any, keys: list[DeclarationKey]) -> dic
         line_amounts: dict[int, dict[str, int]] = {}
         rows: list[dict[str, Any]] = []
         for r in range(starts[index], starts[index + 1]):
-            amounts = {name: int(columns[name][r]) for name in AMOUNT_NAMES}
+            amounts = {name: int(columns[name][r]) for name in AMOUNTS}
             line_amounts[int(numbers[r])] = amounts_from_engine(amounts)
             source = declaration.lines[int(positions[r])]
             rows.append({
                 "line": int(numbers[r]), "classification": str(classifications[r]), "treatment": source.treatment,
-                "origin": source.origin, **{name: dollars(amounts[name]) for name in AMOUNT_NAMES},
+                "origin": source.origin, **{name: dollars(amounts[name]) for name in AMOUNTS},
                 "explanation": explanations[r],
             })
-        engine_totals = {name: int(total_columns[name][index]) for name in AMOUNT_NAMES}
+        engine_totals = {name: int(total_columns[name][index]) for name in AMOUNTS}
         result[key] = Assessed(
             dict(sorted(line_amounts.items())), amounts_from_engine(engine_totals), engine_totals, rows,
             assessment.warnings[index],

@@ -14,12 +14,12 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections.abc import Mapping
-from datetime import UTC, datetime
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session
 
+from pipeline import clock
 from pipeline.errors import TransientError
 from pipeline.intake import inbox
 from pipeline.intake.file_io import each_file
@@ -113,7 +113,7 @@ def _quarantine(runtime: Runtime, items: list[tuple[InboxRow, bytes | None, str,
     results = each_file(move, items, threads=IO_THREADS)
     moved: list[InboxRow] = []
     with Session(runtime.engine) as session, session.begin():
-        now = datetime.now(UTC)
+        now = clock.real_now()
         for (row, _, reason, posted), (result, fault) in zip(items, results, strict=True):
             if fault is not None:
                 retryable = isinstance(fault, TransientError | OSError) and not isinstance(fault, ObjectNotFound)

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import func, insert, select, tuple_
 from sqlalchemy.orm import Session
 
-from pipeline.answers import amounts_from_engine
+from pipeline.answers import ENGINE_CHARGE_TYPES, amounts_from_engine
 from pipeline.intake.inbox import chunks
 from pipeline.intake.judging import LedgerView
 from pipeline.intake.postings import DECLARATION_KINDS, OriginalTerms
@@ -30,9 +30,10 @@ from pipeline.ledger import (
 )
 from pipeline.ledger.bulk import insert_many
 from pipeline.ledger.control_numbers import CONTROL_REFERENCE_WIDTH
+from pipeline.model import ORIGINAL
 
-ORIGINAL = "9"
-ENGINE_AMOUNTS = ("customs_duty", "surtax", "sima", "excise_duty", "excise_tax", "vft", "gst", "total")
+#: The engine amounts an answer carries (not the VFD), as stored per line.
+ENGINE_AMOUNTS = tuple(ENGINE_CHARGE_TYPES)
 
 
 def load_view(

@@ -20,13 +20,14 @@ Semantics (our reading of interfaces.md "re-processes archived files … without
 from __future__ import annotations
 
 import hashlib
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from pipeline import clock
 from pipeline.errors import TerminalError
 from pipeline.intake import inbox
 from pipeline.intake.discover import insert_ignoring_duplicates
@@ -78,7 +79,7 @@ def replay(
                 for part in inbox.chunks(ids):
                     session.execute(
                         update(InboxEntry).where(InboxEntry.id.in_(part), InboxEntry.outcome.is_(None))
-                        .values(attempts=0, updated_at=datetime.now(UTC))
+                        .values(attempts=0, updated_at=clock.real_now())
                         .execution_options(synchronize_session=False)
                     )
             intake = intake.merge(process_batch(runtime, ids, as_of=moment))
@@ -131,7 +132,7 @@ def _enter_orphans(runtime: Runtime, orphans: list[tuple[str, date, str]], skipp
     """Inbox entries for archived files the ledger does not know, each under the sender its interchange names
     (only those of ``only_sender`` when given); what cannot be entered is told in ``skipped``."""
     archive = runtime.buckets.archive
-    now = datetime.now(UTC)
+    now = clock.real_now()
     with Session(runtime.engine) as session:
         registry = load_registry(session)
     rows = []

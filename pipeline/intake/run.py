@@ -19,7 +19,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from datetime import UTC, datetime
+from datetime import datetime
 from multiprocessing import get_all_start_methods, get_context
 from typing import TYPE_CHECKING
 
@@ -27,6 +27,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from pipeline import clock
 from pipeline.intake import inbox
 from pipeline.intake.discover import discover
 from pipeline.intake.process import BATCH_FILES, StageHook, process_batch
@@ -51,7 +52,7 @@ def run_intake(
     """Process every pending inbound file once: ``discover_pending`` then ``process_batch`` over all of it, in
     batches of ``BATCH_FILES`` files to bound memory. ``workers``: processes to use (None: one per core, up to
     ``MAX_WORKERS``, when there is more than a batch to do). The run is logged in the ``runs`` table."""
-    started, clock = datetime.now(UTC), time.perf_counter()
+    started, timer = clock.real_now(), time.perf_counter()
     moment = runtime.business_moment(as_of)
     found = discover(runtime, as_of=moment)
     summary = IntakeSummary(quarantined=found.quarantined, already_processed=found.repeated, failures=found.set_aside)
@@ -75,7 +76,7 @@ def run_intake(
                 done += futures[future]
                 if progress is not None:
                     progress(done, total)
-    summary = summary.timed(time.perf_counter() - clock)
+    summary = summary.timed(time.perf_counter() - timer)
     record_run(runtime, "intake", moment, started, summary)
     return summary
 
@@ -167,6 +168,6 @@ def record_run(runtime: Runtime, kind: str, moment: datetime, started: datetime,
     try:
         with Session(runtime.engine) as session, session.begin():
             session.add(Run(kind=kind, business_date=moment.date(), started_at=started,
-                            finished_at=datetime.now(UTC), counts=summary.counts(), error=failures or None))
+                            finished_at=clock.real_now(), counts=summary.counts(), error=failures or None))
     except SQLAlchemyError as exc:
         raise database_fault(exc, runtime.settings.db_url) from exc

@@ -22,7 +22,7 @@ from stdnum.exceptions import InvalidChecksum, InvalidComponent, InvalidFormat, 
 from pipeline.digits import ascii_int, is_ascii_digits
 from pipeline.findings import Finding
 from pipeline.identifiers import business_number, transaction_number
-from pipeline.model import NUMBER_DIGITS, Declaration
+from pipeline.model import CANCELLATION, CHANGE, NUMBER_DIGITS, ORIGINAL, Declaration
 from pipeline.reference.types import RATE_MAX_AGE_DAYS, ExchangeRates
 from pipeline.validate.clvs import CLVS_TYPE, clvs_findings
 from pipeline.validate.context import ValidationContext
@@ -31,7 +31,6 @@ from pipeline.validate.lines import LineChecker
 from pipeline.validate.lookups import ReferenceLookups
 from pipeline.validate.values import shown
 
-ORIGINAL, CHANGE, CANCELLATION = "9", "4", "1"
 MAX_LINES = 999
 MAX_VERSION = 99999
 OFFICE_DIGITS = 4

@@ -11,10 +11,8 @@ from datetime import date
 
 from pipeline.billing.calendar import HolidayCalendar, is_late
 from pipeline.findings import Finding
-from pipeline.model import Declaration
+from pipeline.model import ORIGINAL, Declaration
 from pipeline.validate.verdict import SubmissionVerdict
-
-ORIGINAL = "9"
 
 
 def w02_finding(declaration: Declaration, release: date, accepted_on: date) -> Finding:
