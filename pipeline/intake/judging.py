@@ -168,7 +168,9 @@ def judge_file(
     parsed = file.parsed
     interchange = parsed.interchange
     known = False
-    if interchange is not None and parsed.syntax_ok:
+    # Only a sender judging its own interchanges learns whether a reference was used: a file naming another
+    # sender gets A03 alone (validation), never S13, which would confirm another sender's control references.
+    if interchange is not None and parsed.syntax_ok and interchange.sender == file.sender_folder:
         seen = view.interchanges.get((interchange.sender, interchange.control_reference))
         if seen is not None and seen != file.sha256:
             parsed = replace(parsed, findings=(*parsed.findings, s13_finding(interchange)))
