@@ -22,7 +22,7 @@ from pydifact.token import Token
 from pydifact.tokenizer import Tokenizer as PydifactTokenizer
 
 from pipeline.generate import generate_submissions
-from pipeline.parsers import edifact
+from pipeline.parsers import edifact, edifact_shapes
 from pipeline.parsers.edifact import parse_edifact
 from pipeline.parsers.edifact_syntax import (
     INTER_SEGMENT_WHITESPACE,
@@ -168,7 +168,7 @@ def _corpus() -> list[bytes]:
 def test_shapes_read_every_file_as_the_handlers_read_it(monkeypatch):
     corpus = _corpus()
     with_shapes = [parse_edifact(data) for data in corpus]
-    monkeypatch.setattr(edifact, "_shapes", lambda *service: {})
+    monkeypatch.setattr(edifact_shapes, "shapes", lambda *service: {})
     monkeypatch.setattr(edifact, "_MOVES", {})
     for data, expected in zip(corpus, with_shapes, strict=True):
         assert parse_edifact(data) == expected, data[:200]
