@@ -136,6 +136,9 @@ def test_every_posted_line_records_the_tariff_edition_digest_and_exchange_rate_d
         assert versions["shipped"] == shipped
         assert (versions["exchange_rate"]["series"], versions["exchange_rate"]["published"]) == (
             f"FX{currency}CAD", shipped)
+        rates_file = f"valet_fx_daily_{shipped[:4]}.json"
+        assert (versions["exchange_rate"]["file"], versions["exchange_rate"]["sha256"]) == (
+            rates_file, sha256(SHIPPED_DATA / rates_file))
 
 
 # --- carm refdata impact ------------------------------------------------------------------------------------

@@ -79,6 +79,7 @@ from pipeline.model import CANCELLATION, ORIGINAL, Declaration, Interchange
 from pipeline.money import from_cents
 from pipeline.orchestration.faults import FaultKind, classify
 from pipeline.parsers import ParseResult, read_submission
+from pipeline.reference.types import ReferenceData
 from pipeline.storage import ObjectNotFound, layout
 from pipeline.storage.errors import InvalidKey, StorageError
 
@@ -333,7 +334,8 @@ class _Batch:
         if not order:
             return {}
         try:
-            return _assessed_by_declaration(assess_declarations(order, self.runtime.reference), keys)
+            reference = self.runtime.reference
+            return _assessed_by_declaration(assess_declarations(order, reference), keys, reference)
         except Exception:  # noqa: BLE001 - a line validation let through, or an engine bug: find the file(s)
             log.info("the batch could not be assessed at once; assessing its files one by one", exc_info=True)
             return self.assess_one_by_one(files)
@@ -347,7 +349,8 @@ class _Batch:
             if not declarations:
                 continue
             try:
-                result.update(_assessed_by_declaration(assess_declarations(declarations, self.runtime.reference), keys))
+                reference = self.runtime.reference
+                result.update(_assessed_by_declaration(assess_declarations(declarations, reference), keys, reference))
             except Exception as exc:  # noqa: BLE001 - that file's own fault
                 self.own_fault(file, "assess", exc)
         return result
@@ -664,15 +667,17 @@ def _interchange_key(booking: Booking) -> tuple[str, str]:
     return booking.interchange.sender, booking.interchange.control_reference
 
 
-def _assessed_by_declaration(assessment: Any, keys: list[DeclarationKey]) -> dict[DeclarationKey, Assessed]:
+def _assessed_by_declaration(
+    assessment: Any, keys: list[DeclarationKey], reference: ReferenceData
+) -> dict[DeclarationKey, Assessed]:
     """Answer amounts and ``line_assessments`` rows of every declaration of an assessment, under its key
-    (``keys``: one per declaration assessed, in order)."""
+    (``keys``: one per declaration assessed, in order); each line's explanation names the reference files used."""
     lines = assessment.lines
     columns = {name: lines[name].to_numpy().tolist() for name in AMOUNTS}
     numbers = lines["line"].to_numpy().tolist()
     positions = lines["position"].to_numpy().tolist()
     classifications = lines["classification"].astype(object).to_numpy().tolist()
-    explanations = line_explanations(assessment)
+    explanations = line_explanations(assessment, reference)
     totals = assessment.totals
     total_columns = {name: totals[name].to_numpy().tolist() for name in AMOUNTS}
     starts = np.asarray(assessment.starts).tolist()
