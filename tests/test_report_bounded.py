@@ -32,6 +32,8 @@ def test_a_file_of_many_messages_and_many_faults_does_not_repeat_every_fault(tmp
 def test_a_rejected_file_of_thousands_of_empty_messages_stays_bounded() -> None:
     """Past the cap, the declarations of a file rejected as a whole are not judged further: the findings kept (and
     so the stored outcome, the JSON and the memory) do not grow with the number of messages."""
+    import tracemalloc
+
     from pipeline.checking import check_bytes
     from pipeline.commands.common import validation_context
     from pipeline.findings import MAX_FINDINGS
@@ -41,7 +43,11 @@ def test_a_rejected_file_of_thousands_of_empty_messages_stays_bounded() -> None:
     for messages in (2_000, 8_000):
         body = "".join(f"UNH+{i}+CUSDEC:D:96B:UN'UNT+2+{i}'" for i in range(1, messages + 1))
         data = f"UNB+UNOC:3+SP00042:ZZ+CBSACARM:ZZ+250505:0930+ICR000017'{body}UNZ+{messages}+ICR000017'".encode()
+        tracemalloc.start()
         verdict = check_bytes(data, "empty.edi", context).verdict
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+        assert peak <= 20 * len(data), f"{messages} empty messages: peak {peak:,} bytes for {len(data):,}"
         assert verdict.file_rejected and len(verdict.declarations) == messages
         kept[messages] = len(verdict.file_findings) + sum(len(d.findings) for d in verdict.declarations)
     assert kept[8_000] == kept[2_000] <= MAX_FINDINGS + 20

@@ -53,6 +53,11 @@ _UNBOUNDED = sys.maxsize
 COUNT_DIGITS = 6
 LINE_NUMBER_DIGITS = 5
 
+# A message without its NAD+IM / NAD+SE (S12) still becomes a declaration; they share one frozen empty party
+# each rather than allocate two per message (a file of thousands of empty messages).
+_NO_IMPORTER = Party(role="IM", name="")
+_NO_VENDOR = Party(role="SE", name="")
+
 
 class Slot(NamedTuple):
     """A place in a message's segment table: a segment, or a segment group triggered by its first segment."""
@@ -765,8 +770,8 @@ class _MessageReader:
             shipment_date=values.get("shipment_date", ""),
             office=values.get("office", ""),
             export_country=values.get("export_country", ""),
-            importer=self.parties.get("IM") or Party(role="IM", name=""),
-            vendor=self.parties.get("SE") or Party(role="SE", name=""),
+            importer=self.parties.get("IM") or _NO_IMPORTER,
+            vendor=self.parties.get("SE") or _NO_VENDOR,
             transport_mode=values.get("transport_mode", ""),
             currency=values.get("currency", ""),
             lines=tuple(self.lines),
