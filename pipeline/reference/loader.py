@@ -17,9 +17,9 @@ export with years of exchange rates in well under 2 s (``benchmarks/refdata.py``
 
 from __future__ import annotations
 
-import gc
 from pathlib import Path
 
+from pipeline.collector import collector_paused
 from pipeline.errors import ReferenceDataError
 from pipeline.reference.clvs import load_clvs
 from pipeline.reference.codelists import country_codes, country_source, currency_minor_units, currency_source
@@ -119,13 +119,8 @@ def load_reference(directory: str | Path | None = None) -> ReferenceData:
     of the shipped file of the same name."""
     # A full tariff export and years of rates are some 10^5 long-lived objects without cycles: the cyclic
     # collector's passes over them while they are built cost a third of the load and free nothing.
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
+    with collector_paused():
         return _load(directory)
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _load(directory: str | Path | None) -> ReferenceData:
