@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Annotated
 
@@ -16,6 +15,7 @@ from pipeline.commands.common import (
     read_inputs,
     run,
     stdout,
+    user_reference,
     validation_context,
 )
 from pipeline.config import Settings
@@ -192,7 +192,6 @@ def generate(
         from datetime import date
 
         from pipeline.generate import generate_submissions, write_batch
-        from pipeline.reference import load_reference
 
         if day:
             if (file_format, invalid_rate, start, days, providers) != ("mixed", 0.0, "2025-05-05", 1, 3):
@@ -206,7 +205,7 @@ def generate(
             first_day = date.fromisoformat(start)
         except ValueError:
             raise TerminalError(f"--start {start!r} is not YYYY-MM-DD") from None
-        reference = load_reference(os.environ.get("CARM_REFDATA_DIR") or None)
+        reference = user_reference()
         try:
             batch = generate_submissions(
                 cads=cads, seed=seed, reference=reference, start=first_day, format=file_format,
@@ -223,9 +222,8 @@ def generate(
 def write_national_day(cads: int | None, out: Path | None, seed: int, json_output: bool) -> int:
     """``carm generate --day``: into ``--out``, or into the benchmarks' cache (reused when already there)."""
     from pipeline.generate import cached_day, day_shape, write_day
-    from pipeline.reference import load_reference
 
-    reference = load_reference(os.environ.get("CARM_REFDATA_DIR") or None)
+    reference = user_reference()
     shape = day_shape(cads)
     if out is None:
         stored = cached_day(Settings.from_env().home / "bench-cache", seed=seed, shape=shape, reference=reference)

@@ -103,12 +103,23 @@ def read_inputs(files: list[Path]) -> list[tuple[str, bytes]]:
 
 def validation_context(as_of: str | None, sender: str | None, registry_file: Path | None):  # noqa: ANN202
     from pipeline.clock import business_moment
-    from pipeline.reference import load_reference
     from pipeline.registry import load_registry_file
     from pipeline.validate import ValidationContext
 
     registry = load_registry_file(registry_file) if registry_file else None
-    reference = load_reference(os.environ.get("CARM_REFDATA_DIR") or None)
-    return ValidationContext(reference, business_moment(as_of).date(), sender_folder=sender, registry=registry)
+    return ValidationContext(
+        user_reference(), business_moment(as_of).date(), sender_folder=sender, registry=registry
+    )
+
+
+def user_reference_dir() -> str | None:
+    """``CARM_REFDATA_DIR``, or None for the shipped data: the reference folder every command loads."""
+    return os.environ.get("CARM_REFDATA_DIR") or None
+
+
+def user_reference():  # noqa: ANN201
+    from pipeline.reference import load_reference
+
+    return load_reference(user_reference_dir())
 
 

@@ -19,7 +19,7 @@ from typing import Annotated, Any
 import typer
 
 from pipeline.commands import refdata_fx
-from pipeline.commands.common import JsonOption, date_option, print_json, run, stdout
+from pipeline.commands.common import JsonOption, date_option, print_json, run, stdout, user_reference_dir
 from pipeline.errors import TerminalError
 
 app = typer.Typer(no_args_is_help=True, help="Reference data: check a directory, show a classification, the declarations a change affects.")
@@ -36,7 +36,7 @@ def register(root: typer.Typer) -> None:
 
 
 def _directory(directory: Path | None) -> str | None:
-    return str(directory) if directory is not None else os.environ.get("CARM_REFDATA_DIR") or None
+    return str(directory) if directory is not None else user_reference_dir()
 
 
 @app.command("check")
