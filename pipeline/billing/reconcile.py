@@ -32,6 +32,7 @@ from pipeline.billing.accounts import is_ledger_credit
 from pipeline.billing.ledger_read import CHARGE_COLUMNS
 from pipeline.billing.payments import Application
 from pipeline.billing.statements import CHARGE_TYPES, StatementBook, StatementWindow
+from pipeline.model import CANCELLATION
 from pipeline.money import format_cents
 
 __all__ = ["CHECKS", "CheckRow", "Difference", "Reconciliation", "reconcile"]
@@ -192,7 +193,7 @@ def _assessed_vs_posted(
     ranked = referenced[order]
     last = np.r_[txn_code[ranked][1:] != txn_code[ranked][:-1], True]
     latest = ranked[last]  # declaration rows, one per touched transaction
-    cancelled = np.asarray([str(f).strip() == "1" for f in declarations["function"].to_numpy()[latest]], dtype=bool)
+    cancelled = np.asarray([str(f).strip() == CANCELLATION for f in declarations["function"].to_numpy()[latest]], dtype=bool)
     line_row = np.full(int(declaration_ids.max()) + 1, -1, dtype=np.int64)
     line_ids = line_totals["declaration_id"].to_numpy(dtype=np.int64)
     inside = line_ids < len(line_row)

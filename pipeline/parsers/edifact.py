@@ -29,7 +29,17 @@ from pydifact.control import Characters
 from pipeline.collector import collector_paused
 from pipeline.digits import is_ascii_digits
 from pipeline.findings import Finding, shortened
-from pipeline.model import FILER_CHARGE_TYPES, Declaration, FilerAmount, Interchange, Line, Party
+from pipeline.model import (
+    CANCELLATION,
+    CHANGE,
+    FILER_CHARGE_TYPES,
+    ORIGINAL,
+    Declaration,
+    FilerAmount,
+    Interchange,
+    Line,
+    Party,
+)
 from pipeline.parsers import ParseResult
 from pipeline.parsers.edifact_syntax import (
     SYNTAX_CODECS,
@@ -122,7 +132,7 @@ _HEADER_PLACES = MappingProxyType({"22": "office", "30": "export_country"})
 _HEADER_REFERENCES = MappingProxyType({"AAM": "cargo_control", "IV": "invoice_number", "ACD": "change_reason"})
 _PARTY_ROLES = ("IM", "CB", "SE")
 _CAD_TYPES = ("AB", "C")
-_FUNCTIONS = ("9", "4", "1")
+_FUNCTIONS = (ORIGINAL, CHANGE, CANCELLATION)
 _TRANSPORT_MODES = ("1", "2", "6", "7", "8", "9")
 # MEA purpose → (the property measured it requires, unit field, value field)
 _MEASURES = MappingProxyType({
