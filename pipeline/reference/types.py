@@ -18,7 +18,8 @@ def in_window(on: date, start: date | None, end: date | None) -> bool:
 
 
 def digits(classification: str) -> str:
-    return "".join(ch for ch in classification if ch.isdigit())
+    """The ASCII digits of a classification (``9503.00.10.10`` → ``9503001010``; see pipeline.digits)."""
+    return "".join(ch for ch in classification if "0" <= ch <= "9")
 
 
 def covers(prefixes: frozenset[str] | None, classification: str) -> bool:
