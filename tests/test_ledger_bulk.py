@@ -11,8 +11,8 @@ from sqlalchemy import Engine, select
 from sqlalchemy.exc import DataError, IntegrityError, StatementError
 from sqlalchemy.orm import Session
 
-from pipeline.ledger import ChargeType, LineAssessment, Posting, PostingKind
-from pipeline.ledger.bulk import insert_many
+from pipeline.ledger import ChargeType, DeclarationRecord, DeclarationStatus, LineAssessment, Posting, PostingKind
+from pipeline.ledger.bulk import insert_many, insert_returning_ids
 from pipeline.orchestration.faults import FaultKind, classify
 from tests import ledger_rows as rows
 
@@ -76,3 +76,34 @@ def test_a_refused_row_raises_what_an_insert_raises_and_is_not_an_outage(ledger_
         assert "10000000000000000" in str(refused.value)
     with Session(ledger_engine) as session:
         assert session.scalars(select(Posting)).all() == []
+
+
+def test_generated_ids_come_back_in_row_order_and_are_the_stored_ones(ledger_engine: Engine) -> None:
+    """``insert_returning_ids`` (declarations: COPY with ids drawn from the sequence on PostgreSQL): each row's
+    id is the one stored with it, in the order of the rows, and a later ordinary insert gets a fresh id."""
+    with Session(ledger_engine) as session, session.begin():
+        rows.importer(session)
+        interchange = rows.interchange(session).id
+        first = rows.declaration(session, interchange, transaction_number="10207000000001").id
+        sent = [{
+            "interchange_id": interchange, "transaction_number": f"1020700000{n:04d}", "version": 1, "function": "9",
+            "cad_type": "AB", "importer_bn15": rows.BN15, "status": DeclarationStatus.REJECTED, "received_on": rows.TODAY,
+            "source_sha256": rows.SHA, "created_at": rows.NOW, "findings": [{"code": "B03", "n": n}],
+        } for n in range(7, 0, -1)]
+        ids = insert_returning_ids(session.connection(), DeclarationRecord.__table__, sent)
+        after = rows.declaration(session, interchange, transaction_number="10207000000002").id
+    assert len(set(ids)) == len(sent) and first not in ids and after not in ids
+    with Session(ledger_engine) as session:
+        stored = {d.id: (d.transaction_number, d.findings) for d in session.scalars(select(DeclarationRecord))}
+    assert [stored[i] for i in ids] == [(row["transaction_number"], row["findings"]) for row in sent]
+
+
+def test_money_refuses_an_int_even_after_the_same_amount_as_a_decimal(ledger_engine: Engine) -> None:
+    """Bulk conversion remembers each amount converted; an int equal to a remembered Decimal is still refused."""
+    with Session(ledger_engine) as session, session.begin():
+        owner = declaration_id(session)
+        with pytest.raises(StatementError) as refused:
+            insert_many(session.connection(), Posting.__table__, [
+                posting_row(owner, ChargeType.GST, Decimal("5")), posting_row(owner, ChargeType.GST, 5),
+            ])
+    assert isinstance(refused.value.orig, TypeError)

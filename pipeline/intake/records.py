@@ -1,8 +1,8 @@
 """Reading and writing the ledger for intake, a batch at a time: few statements, no per-line query.
 
 Loads take every transaction number, sender reference and content hash of a batch at once (IN lists cut in
-chunks); writes are one statement per table (``insert(Model)`` with a list of rows; line assessments and
-postings through ``ledger.bulk``, COPY on PostgreSQL).
+chunks); writes are one statement per table through ``ledger.bulk`` (COPY on PostgreSQL, the generated ids of
+interchanges and declarations drawn from their sequences first; one ``executemany`` on SQLite).
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from pipeline.ledger import (
     Posting,
     money_cents,
 )
-from pipeline.ledger.bulk import insert_many
+from pipeline.ledger.bulk import insert_many, insert_returning_ids
 from pipeline.ledger.control_numbers import CONTROL_REFERENCE_WIDTH
 from pipeline.model import ORIGINAL
 
@@ -144,24 +144,12 @@ def known_interchanges(session: Session, references: Iterable[tuple[str, str]]) 
 def insert_interchanges(session: Session, rows: Sequence[Mapping[str, Any]]) -> list[int]:
     """Register interchanges (sender_id, control_reference, sha256, inbox_id, syntax, accepted_at); their ids,
     in the order of ``rows``."""
-    if not rows:
-        return []
-    table = InterchangeRecord.__table__
-    result = session.connection().execute(
-        insert(table).returning(table.c.id, sort_by_parameter_order=True), list(rows)
-    )
-    return list(result.scalars())
+    return insert_returning_ids(session.connection(), InterchangeRecord.__table__, rows)
 
 
 def insert_declarations(session: Session, rows: Sequence[Mapping[str, Any]]) -> list[int]:
     """Insert declaration records; their ids, in the order of ``rows``."""
-    if not rows:
-        return []
-    table = DeclarationRecord.__table__
-    result = session.connection().execute(
-        insert(table).returning(table.c.id, sort_by_parameter_order=True), list(rows)
-    )
-    return list(result.scalars())
+    return insert_returning_ids(session.connection(), DeclarationRecord.__table__, rows)
 
 
 def insert_rows(session: Session, model: type, rows: Sequence[Mapping[str, Any]]) -> None:

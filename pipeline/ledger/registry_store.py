@@ -13,14 +13,17 @@ from pipeline.registry import Registry, resolve_importer
 
 
 def load_registry(session: Session) -> Registry:
-    """A snapshot of the registry tables."""
-    providers = {row.id: ProviderEntry(row.id, row.name) for row in session.scalars(select(Provider))}
+    """A snapshot of the registry tables (read as plain rows: every batch of an intake reads it whole)."""
+    providers = {id_: ProviderEntry(id_, name) for id_, name in session.execute(select(Provider.id, Provider.name))}
     importers = {
-        row.bn15: ImporterEntry(row.bn15, row.name, row.security, row.rpp) for row in session.scalars(select(Importer))
+        bn15: ImporterEntry(bn15, name, security, rpp)
+        for bn15, name, security, rpp in session.execute(
+            select(Importer.bn15, Importer.name, Importer.security, Importer.rpp))
     }
-    brokers = {row.bn9: BrokerEntry(row.bn9, row.name) for row in session.scalars(select(Broker))}
+    brokers = {bn9: BrokerEntry(bn9, name) for bn9, name in session.execute(select(Broker.bn9, Broker.name))}
     authorizations = frozenset(
-        (row.provider_id, row.importer_bn15) for row in session.scalars(select(Authorization))
+        (provider_id, bn15) for provider_id, bn15 in session.execute(
+            select(Authorization.provider_id, Authorization.importer_bn15))
     )
     return Registry(providers, importers, brokers, authorizations)
 
