@@ -1,7 +1,9 @@
 """Configuration: the environment variables of spec/interfaces.md, each with its embedded default.
 
-``Settings.from_env()`` is the only place that reads them. Values are checked here, once, so that a typo stops a
-command before it touches a store or the database, with a message naming the variable (exit code 2 in the CLI).
+``Settings.from_env()`` is the only place that reads them (with ``debug_requested()``, see there): commands and DAG
+tasks build one at their edge and hand it down, and a test keeps every other module off ``os.environ``. Values
+are checked here, once, so that a typo stops a command before it touches a store or the database, with a message
+naming the variable (exit code 2 in the CLI).
 An empty variable counts as unset: ``CARM_DB_URL= carm intake`` means "the default", as shells make it easy to
 blank a variable but awkward to unset it for one command.
 """
@@ -26,6 +28,11 @@ DEFAULT_HOME = "./var"
 DEFAULT_MAX_FILE_BYTES = 50 * 1024 * 1024  # S11 (codes.md): 50 MiB
 #: The Bank of Canada Valet API (spec/reference-data.md); ``CARM_VALET_URL`` points elsewhere (a mirror, tests).
 DEFAULT_VALET_URL = "https://www.bankofcanada.ca/valet"
+#: Inbound files per mapped ``process_batch`` task of the intake DAG (``CARM_INTAKE_BATCH_SIZE``). Mapping per
+#: batch keeps a run far below Airflow's ``max_map_length`` (1024) and the scheduler's comfort zone (a few hundred
+#: mapped instances) even for tens of thousands of files, while one batch still finishes in seconds to minutes.
+DEFAULT_INTAKE_BATCH_SIZE = 50
+MAX_INTAKE_BATCH_SIZE = 10_000
 
 _AS_OF_FORMATS = ("%Y-%m-%d", "%Y-%m-%dT%H:%M")
 _DB_URL = re.compile(r"^[a-z][a-z0-9]*(\+[a-z0-9_]+)?://", re.IGNORECASE)
@@ -48,6 +55,15 @@ def parse_as_of(text: str, variable: str = "CARM_AS_OF") -> datetime:
             continue
         return naive.replace(tzinfo=EASTERN)
     raise ConfigurationError(f"{variable}={text!r}: expected YYYY-MM-DD or YYYY-MM-DDTHH:MM (Eastern time)")
+
+
+def debug_requested(environ: Mapping[str, str] | None = None) -> bool:
+    """``CARM_DEBUG`` set to anything: the CLI lets an internal error's traceback through instead of one line.
+
+    Read here on its own besides ``Settings.from_env`` (``Settings.debug``) because the CLI's last line of defence
+    needs it whatever else is wrong: a mistyped variable elsewhere must not hide the traceback that was asked for.
+    """
+    return bool((os.environ if environ is None else environ).get("CARM_DEBUG"))
 
 
 def check_store_url(url: str, variable: str) -> str:
@@ -76,6 +92,8 @@ class Settings:
     as_of: datetime | None = None  # None: "now", read by the command at the moment it acts
     max_file_bytes: int = DEFAULT_MAX_FILE_BYTES
     valet_url: str = DEFAULT_VALET_URL
+    intake_batch_size: int = DEFAULT_INTAKE_BATCH_SIZE  # read by the intake DAG's discovery task, at run time
+    debug: bool = False
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -129,6 +147,15 @@ class Settings:
                 raise ConfigurationError(f"CARM_MAX_FILE_BYTES={max_text!r}: expected a positive whole number of bytes")
             max_file_bytes = int(max_text)
 
+        batch_text = (get("CARM_INTAKE_BATCH_SIZE") or "").strip()
+        intake_batch_size = DEFAULT_INTAKE_BATCH_SIZE
+        if batch_text:
+            if not re.fullmatch(r"[0-9]+", batch_text) or not 1 <= int(batch_text) <= MAX_INTAKE_BATCH_SIZE:
+                raise ConfigurationError(
+                    f"CARM_INTAKE_BATCH_SIZE={batch_text!r}: expected a whole number from 1 to {MAX_INTAKE_BATCH_SIZE}"
+                )
+            intake_batch_size = int(batch_text)
+
         return cls(
             home=home,
             db_url=db_url,
@@ -140,9 +167,16 @@ class Settings:
             as_of=as_of,
             max_file_bytes=max_file_bytes,
             valet_url=valet_url,
+            intake_batch_size=intake_batch_size,
+            debug=debug_requested(env),
         )
 
     @property
     def business_date(self) -> date | None:
         """The date part of ``as_of`` (Eastern), or None when the command should act on today."""
         return self.as_of.date() if self.as_of is not None else None
+
+    @property
+    def user_refdata_dir(self) -> Path | None:
+        """The user's reference folder (``CARM_REFDATA_DIR``), or None when the shipped data is used."""
+        return None if self.refdata_dir == shipped_reference_dir() else self.refdata_dir

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.config import EASTERN, Settings, parse_as_of, shipped_reference_dir
+from pipeline.config import EASTERN, Settings, debug_requested, parse_as_of, shipped_reference_dir
 from pipeline.errors import ConfigurationError
 from pipeline.storage import open_buckets
 from pipeline.storage.local import LocalStore
@@ -28,6 +28,9 @@ def test_defaults_live_under_var_in_the_working_folder(tmp_path: Path, monkeypat
     assert settings.aws_endpoint_url is None
     assert settings.as_of is None and settings.business_date is None
     assert settings.max_file_bytes == 50 * 1024 * 1024
+    assert settings.intake_batch_size == 50
+    assert settings.debug is False
+    assert settings.user_refdata_dir is None  # the shipped data: commands report it as such
 
 
 def test_carm_home_moves_every_derived_default() -> None:
@@ -48,6 +51,8 @@ def test_explicit_values_win() -> None:
             "AWS_ENDPOINT_URL": "http://minio:9000",
             "CARM_AS_OF": "2025-06-03T16:30",
             "CARM_MAX_FILE_BYTES": "1048576",
+            "CARM_INTAKE_BATCH_SIZE": " 10 ",
+            "CARM_DEBUG": "1",
         }
     )
     assert settings.db_url == "postgresql+psycopg://carm@db/carm"
@@ -57,6 +62,9 @@ def test_explicit_values_win() -> None:
     assert settings.aws_endpoint_url == "http://minio:9000"
     assert settings.as_of == datetime(2025, 6, 3, 16, 30, tzinfo=EASTERN)
     assert settings.max_file_bytes == 1_048_576
+    assert settings.intake_batch_size == 10
+    assert settings.debug is True
+    assert settings.user_refdata_dir == Path("/srv/refdata")
 
 
 def test_as_of_is_eastern_business_time() -> None:
@@ -96,11 +104,31 @@ def test_reads_the_process_environment_by_default(monkeypatch: pytest.MonkeyPatc
         ("CARM_ARCHIVE_URL", "/srv/archive"),
         ("AWS_ENDPOINT_URL", "minio:9000"),
         ("CARM_DB_URL", "carm.db"),
+        ("CARM_INTAKE_BATCH_SIZE", "0"),
+        ("CARM_INTAKE_BATCH_SIZE", "ten"),
+        ("CARM_INTAKE_BATCH_SIZE", "-5"),
+        ("CARM_INTAKE_BATCH_SIZE", "10001"),
+        ("CARM_INTAKE_BATCH_SIZE", "\u00b2"),  # a digit to str.isdigit, not to int()
     ],
 )
 def test_malformed_values_name_the_variable(variable: str, value: str) -> None:
     with pytest.raises(ConfigurationError, match=variable):
         Settings.from_env({variable: value})
+
+
+def test_a_bad_batch_size_says_what_is_expected() -> None:
+    with pytest.raises(ConfigurationError) as raised:
+        Settings.from_env({"CARM_INTAKE_BATCH_SIZE": "100000"})
+    assert str(raised.value) == "CARM_INTAKE_BATCH_SIZE='100000': expected a whole number from 1 to 10000"
+
+
+def test_debug_is_known_even_when_another_variable_is_wrong() -> None:
+    # The CLI's last line of defence asks for CARM_DEBUG whatever else is wrong with the configuration.
+    environ = {"CARM_DEBUG": "1", "CARM_DB_URL": "carm.db"}
+    with pytest.raises(ConfigurationError, match="CARM_DB_URL"):
+        Settings.from_env(environ)
+    assert debug_requested(environ) is True
+    assert debug_requested({"CARM_DEBUG": ""}) is debug_requested({}) is False
 
 
 def test_settings_are_immutable() -> None:
