@@ -29,11 +29,16 @@ def closed_port() -> int:
 
 
 def test_client_is_built_from_aws_endpoint_url(
-    s3_endpoint: str, s3_bucket: str, monkeypatch: pytest.MonkeyPatch
+    s3_endpoint: str, s3_bucket: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Any
 ) -> None:
     monkeypatch.setenv("AWS_ENDPOINT_URL", s3_endpoint)
     monkeypatch.delenv("AWS_DEFAULT_REGION")
-    store = open_store(f"s3://{s3_bucket}")
+    for variable in ("CARM_INBOUND_URL", "CARM_OUTBOUND_URL", "CARM_ARCHIVE_URL"):
+        monkeypatch.setenv(variable, f"s3://{s3_bucket}/{variable.lower()}")
+    monkeypatch.setenv("CARM_HOME", str(tmp_path))
+    settings = Settings.from_env()  # the process environment reaches the client through Settings, nowhere else
+    assert settings.aws_endpoint_url == s3_endpoint
+    store = open_buckets(settings).inbound
     store.write("SP1/a.edi", b"via the environment")
     assert store.read("SP1/a.edi") == b"via the environment"
 

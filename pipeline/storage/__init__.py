@@ -6,7 +6,6 @@ knows which key means what.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -30,7 +29,8 @@ def open_store(url: str, *, s3_client: Any = None, endpoint_url: str | None = No
     """The store behind a bucket URL: ``file:///abs/folder`` or ``s3://bucket[/prefix]``.
 
     For S3, ``s3_client`` is used when given (tests, Airflow's ``S3Hook(...).get_conn()``); otherwise a client
-    is built for ``endpoint_url``, or ``AWS_ENDPOINT_URL`` when that is None.
+    is built for ``endpoint_url`` (``Settings.aws_endpoint_url``, as ``open_buckets`` passes it); when that is
+    None, boto3's own configuration chain decides (AWS itself unless configured otherwise).
     """
     parts = urlsplit(url)
     if parts.scheme == "file":
@@ -45,7 +45,7 @@ def open_store(url: str, *, s3_client: Any = None, endpoint_url: str | None = No
         from pipeline.storage.s3 import S3Store, make_s3_client
 
         if s3_client is None:
-            s3_client = make_s3_client(endpoint_url or os.environ.get("AWS_ENDPOINT_URL") or None)
+            s3_client = make_s3_client(endpoint_url)
         return S3Store(s3_client, parts.netloc, parts.path)
     raise ConfigurationError(f"{url!r}: only file:// and s3:// bucket URLs are supported")
 
