@@ -64,7 +64,6 @@ def carm_intake():
         from pipeline.intake import discover, sender_groups
         from pipeline.orchestration.batches import plan_batches
         from pipeline.orchestration.dates import checked_as_of
-        from pipeline.orchestration.defaults import intake_batch_size
         from pipeline.orchestration.faults import task_faults
         from pipeline.orchestration.report import as_of_label, discovery_line
         from pipeline.runtime import open_runtime
@@ -73,8 +72,8 @@ def carm_intake():
         context = get_current_context()
         with task_faults("discover inbound files", log):
             as_of = checked_as_of(context["params"].get("as_of"))
-            size = intake_batch_size()
-            runtime = open_runtime()
+            runtime = open_runtime()  # a bad CARM_INTAKE_BATCH_SIZE stops here, before any store or the ledger
+            size = runtime.settings.intake_batch_size
             found = discover(runtime, as_of=as_of)
             batches = plan_batches(sender_groups(runtime, found.pending), size)
         log.info("%s", discovery_line(runtime.settings.inbound_url, found.new, found.quarantined,

@@ -273,16 +273,6 @@ def test_batch_summaries_survive_xcom_and_add_up_with_the_quarantined_files() ->
     assert combine([]).counts()["files"] == 0
 
 
-def test_the_batch_size_can_be_set_per_deployment() -> None:
-    from pipeline.orchestration.defaults import BATCH_SIZE, intake_batch_size
-
-    assert intake_batch_size({}) == BATCH_SIZE == 50
-    assert intake_batch_size({"CARM_INTAKE_BATCH_SIZE": " 10 "}) == 10
-    for bad in ("0", "ten", "-5", "100000"):
-        with pytest.raises(ConfigurationError, match="CARM_INTAKE_BATCH_SIZE"):
-            intake_batch_size({"CARM_INTAKE_BATCH_SIZE": bad})
-
-
 def test_a_scheduled_run_acts_at_the_moment_it_was_due() -> None:
     from pipeline.orchestration.dates import run_moment
 

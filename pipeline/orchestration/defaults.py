@@ -1,10 +1,9 @@
-"""Constants of the DAGs: retries, schedules, assets, batch size. Standard library only: DAG files import this
-at every parse."""
+"""Constants of the DAGs: retries, schedules, assets, batch concurrency. Standard library only: DAG files import
+this at every parse. The batch size is configuration (``CARM_INTAKE_BATCH_SIZE``): ``Settings.intake_batch_size``,
+read by the discovery task at run time."""
 
 from __future__ import annotations
 
-import os
-from collections.abc import Mapping
 from datetime import timedelta
 
 #: The time zone of every schedule: CBSA's business clock (billing.md: payment cut-offs, period close).
@@ -27,26 +26,6 @@ def default_args() -> dict:
         "retry_exponential_backoff": RETRY_BACKOFF,
         "max_retry_delay": MAX_RETRY_DELAY,
     }
-
-
-#: Inbound files per mapped ``process`` task. Mapping per batch keeps a run far below Airflow's
-#: ``max_map_length`` (1024) and the scheduler's comfort zone (a few hundred mapped instances) even for
-#: tens of thousands of files, while one batch still finishes in seconds to minutes.
-BATCH_SIZE = 50
-BATCH_SIZE_VARIABLE = "CARM_INTAKE_BATCH_SIZE"
-
-
-def intake_batch_size(environ: Mapping[str, str] | None = None) -> int:
-    """Files per intake batch: ``CARM_INTAKE_BATCH_SIZE`` when set (read by the task, not at parse time), else
-    ``BATCH_SIZE``."""
-    text = (os.environ if environ is None else environ).get(BATCH_SIZE_VARIABLE, "").strip()
-    if not text:
-        return BATCH_SIZE
-    if not text.isdigit() or not 1 <= int(text) <= 10_000:
-        from pipeline.errors import ConfigurationError
-
-        raise ConfigurationError(f"{BATCH_SIZE_VARIABLE}={text!r}: expected a whole number from 1 to 10000")
-    return int(text)
 
 
 #: Batches of one run processed at the same time. Intake is safe on concurrent batches (the ledger's unique keys
