@@ -16,8 +16,8 @@ from tests.tariff_export_rows import HEADER, VERBATIM_ROWS, full_size_export
 HEADER_LINE = ",".join(HEADER) + "\r\n"
 
 
-def carm(*args: str, refdata: Path | None = None) -> tuple[int, str, str]:
-    environ = {"CARM_REFDATA_DIR": str(refdata) if refdata else "", "CARM_AS_OF": "", "COLUMNS": "200"}
+def carm(*args: str, refdata: Path | None = None, as_of: str = "") -> tuple[int, str, str]:
+    environ = {"CARM_REFDATA_DIR": str(refdata) if refdata else "", "CARM_AS_OF": as_of, "COLUMNS": "200"}
     result = CliRunner().invoke(build_app(), list(args), env=environ)
     return result.exit_code, result.stdout, result.stderr
 
@@ -147,6 +147,14 @@ def test_show_of_a_classification_not_in_force_is_exit_code_1_and_bad_input_is_2
     for args, message in ((("95a",), "classification '95a'"), (("9503001010", "--on", "2025-13-01"), "--on")):
         code, out, err = carm("refdata", "show", *args)
         assert code == 2 and message in err and len(err.strip().splitlines()) == 1
+
+
+def test_show_without_on_acts_on_the_day_of_carm_as_of_and_a_bad_one_is_named():
+    code, out, _ = carm("refdata", "show", "9503001010", as_of="2023-12-31T10:00")
+    assert code == 1 and "not in the tariff in force on 2023-12-31" in out
+    code, out, err = carm("refdata", "show", "9503001010", as_of="2025-13-01")
+    assert code == 2 and out == ""
+    assert err.strip() == "error: CARM_AS_OF='2025-13-01': expected YYYY-MM-DD or YYYY-MM-DDTHH:MM (Eastern time)"
 
 
 def test_a_declaration_using_an_unreadable_cell_is_rejected_naming_it_and_the_rest_of_the_export_works(tmp_path):

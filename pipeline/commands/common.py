@@ -9,18 +9,20 @@ not a database …) is reported here for every command, naming the database of `
 from __future__ import annotations
 
 import json
-import os
 import sys
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.markup import escape
 
 from pipeline.errors import CarmError, TerminalError
+
+if TYPE_CHECKING:
+    from pipeline.config import Settings
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout and nothing else.")]
 AsOfOption = Annotated[
@@ -50,8 +52,8 @@ def _database_fault(exc: Exception) -> str | None:
 
     try:
         db_url = Settings.from_env().db_url
-    except CarmError:  # cannot happen once a command reached the database, but the report must not fail
-        db_url = os.environ.get("CARM_DB_URL", "")
+    except CarmError:  # cannot happen: a command reaches the database through Settings, so they were valid
+        db_url = ""  # and the report must not fail: it then says "(not a database URL)"
     return describe_fault(exc, db_url)
 
 
@@ -70,7 +72,9 @@ def run(action: Callable[[], int]) -> None:
         if database_fault is not None:
             stderr().print(f"[bold red]error:[/] {escape(database_fault)}")
             raise typer.Exit(2) from None
-        if os.environ.get("CARM_DEBUG"):
+        from pipeline.config import debug_requested
+
+        if debug_requested():  # not Settings.from_env(): the traceback is wanted even if another variable is wrong
             raise
         stderr().print(f"[bold red]internal error:[/] {type(exc).__name__}: {exc} (set CARM_DEBUG=1 for details)")
         raise typer.Exit(2) from None
@@ -112,14 +116,18 @@ def validation_context(as_of: str | None, sender: str | None, registry_file: Pat
     )
 
 
-def user_reference_dir() -> str | None:
-    """``CARM_REFDATA_DIR``, or None for the shipped data: the reference folder every command loads."""
-    return os.environ.get("CARM_REFDATA_DIR") or None
+def user_reference_dir(settings: Settings | None = None) -> str | None:
+    """The user's reference folder (``CARM_REFDATA_DIR``, absolute), or None for the shipped data: the reference
+    folder every command loads. ``settings``: the command's own, else read from the environment."""
+    from pipeline.config import Settings
+
+    folder = (settings or Settings.from_env()).user_refdata_dir
+    return str(folder) if folder is not None else None
 
 
-def user_reference():  # noqa: ANN201
+def user_reference(settings: Settings | None = None):  # noqa: ANN201
     from pipeline.reference import load_reference
 
-    return load_reference(user_reference_dir())
+    return load_reference(user_reference_dir(settings))
 
 

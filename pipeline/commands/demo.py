@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -24,11 +22,12 @@ def demo(
     load payments, close the period, and print where every output is (in $CARM_HOME/demo, emptied first)."""
 
     def body() -> int:
+        from pipeline.config import Settings
         from pipeline.demo import run_demo
         from pipeline.render_text import print_demo
 
         console = stdout()
-        home = Path(os.environ.get("CARM_HOME") or "var")
+        home = Settings.from_env().home
         progress = (lambda message: None) if json_output else (lambda message: console.print(f"[dim]{message}[/]"))
         report = run_demo(home, cads=cads, seed=seed, progress=progress)
         if json_output:

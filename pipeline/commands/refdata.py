@@ -11,16 +11,18 @@ the declaration versions a change would assess differently; exit code 1 when the
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from pipeline.commands import refdata_fx
 from pipeline.commands.common import JsonOption, date_option, print_json, run, stdout, user_reference_dir
 from pipeline.errors import TerminalError
+
+if TYPE_CHECKING:
+    from pipeline.config import Settings
 
 app = typer.Typer(no_args_is_help=True, help="Reference data: check a directory, show a classification, the declarations a change affects.")
 
@@ -35,8 +37,8 @@ def register(root: typer.Typer) -> None:
     root.add_typer(app, name="refdata")
 
 
-def _directory(directory: Path | None) -> str | None:
-    return str(directory) if directory is not None else user_reference_dir()
+def _directory(directory: Path | None, settings: Settings | None = None) -> str | None:
+    return str(directory) if directory is not None else user_reference_dir(settings)
 
 
 @app.command("check")
@@ -68,14 +70,16 @@ def show(
 
     def body() -> int:
         from pipeline.clock import business_moment
+        from pipeline.config import Settings
         from pipeline.reference import load_reference
         from pipeline.reference.summary import show_document
 
         key = classification.replace(".", "").replace(" ", "")
         if not key.isascii() or not key.isdigit() or len(key) not in (8, 10):
             raise TerminalError(f"classification {classification!r}: expected 10 digits (or a tariff item of 8)")
-        day = date_option(on, "--on") or business_moment(os.environ.get("CARM_AS_OF") or None).date()
-        document = show_document(load_reference(_directory(None)), key, day)
+        settings = Settings.from_env()
+        day = date_option(on, "--on") or (settings.as_of or business_moment(None)).date()
+        document = show_document(load_reference(user_reference_dir(settings)), key, day)
         _answer(document, json_output, _print_show)
         return 0 if document["item"] is not None else 1
 
@@ -96,9 +100,10 @@ def impact(
         from pipeline.reference import load_reference
         from pipeline.reference.impact import impact_document
 
-        where = _directory(directory)
+        settings = Settings.from_env()
+        where = _directory(directory, settings)
         reference = load_reference(where)
-        engine = existing_engine(Settings.from_env().db_url)
+        engine = existing_engine(settings.db_url)
         try:
             with engine.connect() as connection:
                 document = impact_document(_posted_lines(connection), reference, where)
