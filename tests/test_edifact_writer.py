@@ -186,3 +186,20 @@ def test_any_printable_latin_1_text_survives_write_and_parse_in_unoc(importer, v
     original = sample_interchange(declaration)
     parsed = reread(write_interchange(original))
     assert values_only(parsed) == values_only(original)
+
+
+@given(st.lists(st.tuples(st.sampled_from(["TAX", "MOA", "FTX"]), st.text(alphabet="AB1?+:'. ", max_size=6)),
+                min_size=1, max_size=6), st.sets(st.integers(min_value=0, max_value=5)))
+def test_a_segment_given_already_written_is_written_as_format_segment_would(
+    body: list[tuple[str, str]], written_ahead: set[int]
+) -> None:
+    """Answers pass their repeated segments as text written once: the interchange, its UNT count included, is
+    the same as when every segment is a ``Segment``."""
+    chars = interface_characters()
+    header = InterchangeHeader("CBSACARM", "SP01", "00000001", "261203:0900")
+    plain = [segment(tag, value) for tag, value in body]
+    mixed = [format_segment(s.tag, *s.elements, chars=chars) if index in written_ahead else s
+             for index, s in enumerate(plain)]
+    identifier = ("CUSRES", "D", "96B", "UN")
+    assert format_interchange(header, [Message("1", identifier, tuple(mixed))], chars=chars) == format_interchange(
+        header, [Message("1", identifier, tuple(plain))], chars=chars)

@@ -29,12 +29,15 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from datetime import datetime
 
+from pydifact.control import Characters
+
 from pipeline.answers.envelope import answer_syntax, write_answer
 from pipeline.answers.outcome import ACCEPTED, DeclarationOutcome, FileOutcome
 from pipeline.findings import Finding
 from pipeline.model import ANSWER_CHARGE_TYPES
 from pipeline.money import format_cents
-from pipeline.writers.edifact import Message, Segment, segment
+from pipeline.parsers.edifact_syntax import interface_characters
+from pipeline.writers.edifact import Message, Segment, format_segment, segment
 
 CUSRES_IDENTIFIER = ("CUSRES", "D", "96B", "UN")
 TEXT_COMPONENT_LENGTH = 512  # 4440 free text, an..512
@@ -50,20 +53,22 @@ def cusres(outcome: FileOutcome, *, control_reference: str, prepared_at: datetim
     if outcome.file_rejected or not outcome.declarations:
         return None
     issued = prepared_at.strftime("%Y%m%d%H%M")
-    fit = answer_syntax(outcome).fit
+    syntax = answer_syntax(outcome)
+    amount_segments = AmountSegments(syntax.characters)
     messages = [
-        Message(str(number), CUSRES_IDENTIFIER, tuple(cusres_segments(declaration, issued, fit)))
+        Message(str(number), CUSRES_IDENTIFIER, tuple(cusres_segments(declaration, issued, syntax.fit, amount_segments)))
         for number, declaration in enumerate(outcome.declarations, 1)
     ]
     return write_answer(outcome, messages, control_reference=control_reference, prepared_at=prepared_at)
 
 
-def cusres_segments(outcome: DeclarationOutcome, issued: str,
-                    fit: Callable[[str], str] = lambda text: text) -> list[Segment]:
+def cusres_segments(outcome: DeclarationOutcome, issued: str, fit: Callable[[str], str] = lambda text: text,
+                    amount_segments: AmountSegments | None = None) -> list[Segment | str]:
     """The segments of one CUSRES message between UNH and UNT; ``issued`` is CCYYMMDDHHMM, ``fit`` makes a
-    finding's message writable in the answer's syntax level before it is split into components."""
+    finding's message writable in the answer's syntax level before it is split into components;
+    ``amount_segments`` writes the TAX/MOA pairs (pass the answer's own, to share its written segments)."""
     declaration = outcome.declaration
-    body = [
+    body: list[Segment | str] = [
         segment("BGM", "962", (declaration.transaction_number, declaration.version), "11"),
         segment("DTM", ("137", issued, "203")),
     ]
@@ -73,11 +78,38 @@ def cusres_segments(outcome: DeclarationOutcome, issued: str,
     for finding in outcome.findings:
         body += _finding_segments(finding, fit)
     if outcome.status == ACCEPTED:
-        body += _amount_segments("3", outcome.totals)
-        for line, amounts in sorted(outcome.line_amounts.items()):
+        amounts = amount_segments or AmountSegments(interface_characters())
+        body += amounts("3", outcome.totals)
+        for line, line_amounts in sorted(outcome.line_amounts.items()):
             body.append(segment("CST", str(line)))
-            body += _amount_segments("1", amounts)
+            body += amounts("1", line_amounts)
     return body
+
+
+class AmountSegments:
+    """``TAX+<function>+<type>'  MOA+161:<amount>'`` for each charge type the amounts hold, in the spec's order,
+    as text written with one answer's service characters. Each distinct segment is written once: an answer of
+    200 CADs repeats a few dozen of them (the eight TAX segments, 0.00 above all) thousands of times. Charge
+    codes and amounts are letters, digits, '.' and '-', which every syntax level carries."""
+
+    def __init__(self, chars: Characters) -> None:
+        self._chars = chars
+        self._tax: dict[tuple[str, str], str] = {}
+        self._moa: dict[int, str] = {}
+
+    def __call__(self, function: str, amounts: Mapping[str, int]) -> list[str]:
+        written: list[str] = []
+        for charge in ANSWER_CHARGE_TYPES:
+            if charge in amounts:
+                cents = amounts[charge]
+                tax = self._tax.get((function, charge))
+                if tax is None:
+                    tax = self._tax[(function, charge)] = format_segment("TAX", function, charge, chars=self._chars)
+                moa = self._moa.get(cents)
+                if moa is None:
+                    moa = self._moa[cents] = format_segment("MOA", ("161", format_cents(cents)), chars=self._chars)
+                written += (tax, moa)
+        return written
 
 
 def _finding_segments(finding: Finding, fit: Callable[[str], str]) -> list[Segment]:
@@ -88,14 +120,6 @@ def _finding_segments(finding: Finding, fit: Callable[[str], str]) -> list[Segme
         segment("ERC", finding.code),
         segment("FTX", "AAO", None, None, text_components(fit(finding.message))),
     ]
-
-
-def _amount_segments(function: str, amounts: Mapping[str, int]) -> list[Segment]:
-    segments: list[Segment] = []
-    for charge in ANSWER_CHARGE_TYPES:
-        if charge in amounts:
-            segments += [segment("TAX", function, charge), segment("MOA", ("161", format_cents(amounts[charge])))]
-    return segments
 
 
 def text_components(text: str) -> tuple[str, ...]:

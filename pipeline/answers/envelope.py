@@ -165,7 +165,10 @@ def write_answer(outcome: FileOutcome, messages: list[Message], *, control_refer
     return encode_interchange(text, syntax.charset)
 
 
-def _fit_segment(segment: Segment, syntax: AnswerSyntax) -> Segment:
+def _fit_segment(segment: Segment | str, syntax: AnswerSyntax) -> Segment | str:
+    if isinstance(segment, str):  # already written: only characters every syntax level carries (see Message)
+        return segment
+
     def fit(element: Element) -> Element:
         if element is None:
             return None

@@ -68,29 +68,53 @@ def _release_table(release: str, component: str, data: str, terminator: str, res
 
 def format_segment(tag: str, *elements: Element, chars: Characters) -> str:
     """``TAG+a+b:c'``: components and elements escaped; trailing empty ones dropped (ISO 9735 truncation)."""
-    written: list[str] = []
-    for element in elements:
-        if element is None:
-            written.append("")
-        elif isinstance(element, str):
-            written.append(escape(element, chars))
-        else:
-            components = [escape(component or "", chars) for component in element]
-            while components and not components[-1]:
-                components.pop()
-            written.append(chars.component_separator.join(components))
-    while written and not written[-1]:
-        written.pop()
-    return chars.data_separator.join([tag, *written]) + chars.segment_terminator
+    return _SegmentWriter.of(chars).write(tag, elements)
+
+
+class _SegmentWriter(NamedTuple):
+    """``format_segment`` for one set of service characters, looked up once per interchange instead of once
+    per element (answers write hundreds of thousands of segments a batch)."""
+
+    release_table: dict[int, str]
+    component: str
+    data: str
+    terminator: str
+
+    @staticmethod
+    def of(chars: Characters) -> _SegmentWriter:
+        table = _release_table(chars.escape_character, chars.component_separator, chars.data_separator,
+                               chars.segment_terminator, chars.reserved_character)
+        return _SegmentWriter(table, chars.component_separator, chars.data_separator, chars.segment_terminator)
+
+    def write(self, tag: str, elements: Sequence[Element]) -> str:
+        table = self.release_table
+        written: list[str] = [tag]
+        for element in elements:
+            if element is None:
+                written.append("")
+            elif isinstance(element, str):
+                written.append(element.translate(table))
+            else:
+                components = [(component or "").translate(table) for component in element]
+                while components and not components[-1]:
+                    components.pop()
+                written.append(self.component.join(components))
+        while len(written) > 1 and not written[-1]:
+            written.pop()
+        return self.data.join(written) + self.terminator
 
 
 @dataclass(frozen=True, slots=True)
 class Message:
-    """One message: UNH reference, message identifier (S009 components) and the segments between UNH and UNT."""
+    """One message: UNH reference, message identifier (S009 components) and the segments between UNH and UNT.
+
+    A segment may also be given as text already written (``format_segment`` with the service characters of the
+    interchange it goes into, terminator included): answers write the same amount segments thousands of times a
+    batch and format each distinct one once."""
 
     reference: str
     identifier: tuple[str, ...]
-    segments: tuple[Segment, ...]
+    segments: tuple[Segment | str, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,9 +137,14 @@ class InterchangeHeader:
 
 def format_message(message: Message, chars: Characters) -> list[str]:
     """UNH, the body and UNT with its segment count (UNH and UNT included)."""
-    lines = [format_segment("UNH", message.reference, message.identifier, chars=chars)]
-    lines.extend(format_segment(s.tag, *s.elements, chars=chars) for s in message.segments)
-    lines.append(format_segment("UNT", str(len(lines) + 1), message.reference, chars=chars))
+    return _format_message(message, _SegmentWriter.of(chars))
+
+
+def _format_message(message: Message, writer: _SegmentWriter) -> list[str]:
+    write = writer.write
+    lines = [write("UNH", (message.reference, message.identifier))]
+    lines.extend(s if isinstance(s, str) else write(s.tag, s.elements) for s in message.segments)
+    lines.append(write("UNT", (str(len(lines) + 1), message.reference)))
     return lines
 
 
@@ -140,8 +169,9 @@ def format_interchange(header: InterchangeHeader, messages: Iterable[Message], *
         chars=chars,
     )]
     count = 0
+    writer = _SegmentWriter.of(chars)
     for message in messages:
-        lines.extend(format_message(message, chars))
+        lines.extend(_format_message(message, writer))
         count += 1
     lines.append(format_segment("UNZ", str(count), header.control_reference, chars=chars))
     if first_outside_repertoire("".join(lines), header.charset, chars) is not None:  # one search: nearly all fit
