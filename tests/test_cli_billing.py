@@ -101,6 +101,16 @@ def test_close_period_refuses_to_skip_a_period(home: Path) -> None:
     assert carm("close-period", "--period", "2025-08", "--as-of", "2025-09-25", "--pdf-workers", "1").exit_code == 0
 
 
+def test_close_period_acts_at_carm_as_of_when_as_of_is_not_given(home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CARM_AS_OF", "2025-06-20")
+    earlier = carm("close-period", "--json", "--as-of", "2025-06-10", "--pdf-workers", "1")  # the option wins
+    assert earlier.exit_code == 0, earlier.output
+    assert json.loads(earlier.stdout)["period"] == "2025-05"
+    closed = carm("close-period", "--pdf-workers", "1")
+    assert closed.exit_code == 0, closed.output
+    assert "Closing period 2025-06, the last one that has ended" in closed.output
+
+
 def test_close_period_defaults_to_the_last_period_that_has_ended(home: Path) -> None:
     closed = carm("close-period", "--as-of", "2025-06-20", "--pdf-workers", "1")
     assert closed.exit_code == 0, closed.output

@@ -3,6 +3,8 @@ code 2, unless ``CARM_DEBUG`` asks for the traceback, which it then gets whateve
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 import typer
 
@@ -32,3 +34,17 @@ def test_carm_debug_lets_the_traceback_through_even_beside_a_bad_variable(
         monkeypatch.setenv(variable, value)
     with pytest.raises(RuntimeError, match="a bug"):
         run(broken_command)
+
+
+def test_validation_dates_at_as_of_else_carm_as_of_else_today(monkeypatch: pytest.MonkeyPatch) -> None:
+    from pipeline.clock import business_moment
+    from pipeline.commands.common import validation_context
+    from pipeline.errors import ConfigurationError
+
+    monkeypatch.setenv("CARM_AS_OF", "2025-05-06T10:00")
+    assert validation_context(None, None, None).as_of == date(2025, 5, 6)
+    assert validation_context("2025-07-01", None, None).as_of == date(2025, 7, 1)
+    with pytest.raises(ConfigurationError, match="^--as-of='2025-13-01'"):
+        validation_context("2025-13-01", None, None)
+    monkeypatch.setenv("CARM_AS_OF", "")
+    assert validation_context(None, None, None).as_of == business_moment(None).date()

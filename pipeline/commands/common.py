@@ -25,9 +25,10 @@ if TYPE_CHECKING:
     from pipeline.config import Settings
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout and nothing else.")]
+# No envvar=: CARM_AS_OF is read by Settings (checked and named there); commands fall back to settings.as_of.
 AsOfOption = Annotated[
     str | None,
-    typer.Option("--as-of", envvar="CARM_AS_OF", help="Business date/time, Eastern: YYYY-MM-DD[THH:MM]. Default: now."),
+    typer.Option("--as-of", help="Business date/time, Eastern: YYYY-MM-DD[THH:MM]. Default: CARM_AS_OF, else now."),
 ]
 
 
@@ -105,15 +106,19 @@ def read_inputs(files: list[Path]) -> list[tuple[str, bytes]]:
     return inputs
 
 
-def validation_context(as_of: str | None, sender: str | None, registry_file: Path | None):  # noqa: ANN202
+def validation_context(  # noqa: ANN201
+    as_of: str | None, sender: str | None, registry_file: Path | None, settings: Settings | None = None
+):
+    """What local files are checked against: on ``as_of`` (``--as-of``), else ``CARM_AS_OF``, else today."""
     from pipeline.clock import business_moment
+    from pipeline.config import Settings
     from pipeline.registry import load_registry_file
     from pipeline.validate import ValidationContext
 
+    settings = settings or Settings.from_env()
+    moment = business_moment(as_of) if as_of else settings.as_of or business_moment(None)
     registry = load_registry_file(registry_file) if registry_file else None
-    return ValidationContext(
-        user_reference(), business_moment(as_of).date(), sender_folder=sender, registry=registry
-    )
+    return ValidationContext(user_reference(settings), moment.date(), sender_folder=sender, registry=registry)
 
 
 def user_reference_dir(settings: Settings | None = None) -> str | None:
