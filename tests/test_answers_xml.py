@@ -6,6 +6,8 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from lxml import etree
 
 from pipeline.answers import DeclarationOutcome, FileOutcome, amounts_from_engine, xml_response
@@ -156,3 +158,64 @@ def test_a_real_two_declaration_file_is_answered_in_order():
 def test_the_issue_time_must_carry_its_offset():
     with pytest.raises(ValueError, match="time zone"):
         xml_response(xml_file(DeclarationOutcome(valid_declaration(), "DU")), issued_at=datetime(2026, 11, 20))
+
+
+def tree_built_answer(outcome: FileOutcome) -> bytes:
+    """The obvious way to write the answer of accepted declarations: every element built with lxml and
+    serialised (``xml_response`` writes the amounts as text; it must write the same bytes)."""
+    from pipeline.model import ANSWER_CHARGE_TYPES
+    from pipeline.money import format_cents
+    from pipeline.writers.xml import CAD_OUT, child, new_document, serialize
+
+    def fees(parent: etree._Element, amounts: dict[str, int]) -> None:
+        for charge in ANSWER_CHARGE_TYPES:
+            if charge in amounts:
+                fee = child(parent, "DutyTaxFee")
+                child(fee, "TypeCode", charge)
+                child(fee, "TaxAssessedAmount", format_cents(amounts[charge]), {"currencyID": "CAD"})
+
+    root = new_document(CAD_OUT)
+    communication = child(root, "CommunicationMetaData")
+    child(communication, "ApplicationReferenceID", outcome.interchange.control_reference)
+    child(child(communication, "Sender"), "ID", outcome.interchange.sender)
+    for declaration in outcome.declarations:
+        response = child(root, "Response")
+        child(response, "FunctionCode", declaration.status)
+        child(response, "DeclarationID", declaration.declaration.transaction_number)
+        child(response, "VersionID", declaration.declaration.version)
+        child(response, "IssueDateTime", ISSUED.isoformat(timespec="seconds"))
+        for finding in declaration.findings:
+            error = child(response, "Error")
+            child(error, "ValidationCode", finding.code)
+            child(error, "Description", finding.message)
+            if finding.location:
+                child(child(error, "Pointer"), "Location", finding.location)
+        if declaration.status == "AC":
+            for line, amounts in sorted(declaration.line_amounts.items()):
+                item = child(response, "GoodsItem")
+                child(item, "SequenceNumeric", str(line))
+                fees(item, amounts)
+            fees(response, declaration.totals)
+    return serialize(root)
+
+
+cents = st.integers(min_value=-(10**15), max_value=10**15)
+charge_amounts = st.fixed_dictionaries({name: cents for name in LINE_1})
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.booleans(), st.lists(charge_amounts, max_size=4), st.booleans()), min_size=1, max_size=4))
+def test_amounts_written_as_text_are_the_bytes_lxml_would_write(declarations: list) -> None:
+    outcomes = []
+    for index, (accepted, lines, warned) in enumerate(declarations, 1):
+        declaration = valid_declaration(index=index, lines=tuple(valid_line(n) for n in range(1, len(lines) + 1)))
+        findings = (Finding("W01", "a <warning> & more", "/a/b[1]", line=1),) if warned else ()
+        totals = {name: sum(line[name] for line in lines) for name in LINE_1}
+        if accepted:
+            outcomes.append(DeclarationOutcome(
+                declaration, "AC", findings, line_amounts={n: amounts_from_engine(line) for n, line in enumerate(lines, 1)},
+                totals=amounts_from_engine(totals)))
+        else:
+            outcomes.append(DeclarationOutcome(declaration, "RE", findings))
+    outcome = xml_file(*outcomes)
+    assert xml_response(outcome, issued_at=ISSUED) == tree_built_answer(outcome)

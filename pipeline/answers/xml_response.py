@@ -33,10 +33,9 @@ from pipeline.answers.outcome import ACCEPTED, REJECTED, DeclarationOutcome, Fil
 from pipeline.findings import Finding
 from pipeline.model import ANSWER_CHARGE_TYPES
 from pipeline.money import format_cents
-from pipeline.writers.xml import CAD_OUT, child, new_document, serialize
+from pipeline.writers.xml import CAD_OUT, child, new_document, serialize, tag
 
 ECHO_MAX_LENGTH = 256  # cad-response.xsd EchoedValue
-CURRENCY = {"currencyID": "CAD"}
 # Characters XML 1.0 does not allow (C0 controls but tab/line feed/carriage return, surrogates, U+FFFE/F).
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
@@ -53,25 +52,26 @@ def xml_response(outcome: FileOutcome, *, issued_at: datetime) -> bytes:
         child(communication, "ApplicationReferenceID", _echo(interchange.control_reference))
         child(child(communication, "Sender"), "ID", _echo(interchange.sender))
     file_errors = list(outcome.file_errors)
+    amounts = _AmountTexts()
     if not outcome.file_rejected:
         if not outcome.declarations:
             raise ValueError(f"{outcome.file_name}: a readable file needs an outcome per declaration")
         for declaration in outcome.declarations:
-            _response(root, declaration, issued)
+            _response(root, declaration, issued, amounts)
     elif outcome.declarations:
         for declaration in outcome.declarations:
             own = [f for f in declaration.findings if not f.is_warning]
-            _response(root, declaration, issued, status=REJECTED, findings=file_errors + own)
+            _response(root, declaration, issued, amounts, status=REJECTED, findings=file_errors + own)
     else:
         response = child(root, "Response")
         child(response, "FunctionCode", REJECTED)
         child(response, "IssueDateTime", issued)
         _errors(response, file_errors)
-    return serialize(root)
+    return amounts.fill(serialize(root))
 
 
-def _response(root: etree._Element, outcome: DeclarationOutcome, issued: str, *, status: str | None = None,
-              findings: Iterable[Finding] | None = None) -> None:
+def _response(root: etree._Element, outcome: DeclarationOutcome, issued: str, amounts: _AmountTexts, *,
+              status: str | None = None, findings: Iterable[Finding] | None = None) -> None:
     status = status or outcome.status
     response = child(root, "Response")
     child(response, "FunctionCode", status)
@@ -79,13 +79,67 @@ def _response(root: etree._Element, outcome: DeclarationOutcome, issued: str, *,
     child(response, "VersionID", _echo(outcome.declaration.version))
     child(response, "IssueDateTime", issued)
     _errors(response, outcome.findings if findings is None else findings)
-    if status != ACCEPTED:
-        return
-    for line, amounts in sorted(outcome.line_amounts.items()):
-        item = child(response, "GoodsItem")
-        child(item, "SequenceNumeric", str(line))
-        _duty_tax_fees(item, amounts)
-    _duty_tax_fees(response, outcome.totals)
+    if status == ACCEPTED:
+        amounts.place(response, sorted(outcome.line_amounts.items()), outcome.totals)
+
+
+class _AmountTexts:
+    """The ``GoodsItem`` and total ``DutyTaxFee`` elements of every accepted declaration, written as text.
+
+    They are most of an answer (17 elements a line, 16 more a declaration) and hold only charge codes, line
+    numbers and amounts — nothing to escape — so each distinct fee is written once per answer instead of being
+    built as elements and serialised again. ``place`` leaves a marker element where they go; ``fill`` puts
+    them in the serialised document, indented as ``serialize`` indents the elements around them."""
+
+    MARKER = tag("_amounts")
+    WRITTEN_MARKER = b"<_amounts/>"
+
+    def __init__(self) -> None:
+        self._blocks: list[bytes] = []
+        self._fees: dict[tuple[int, str, int], str] = {}
+
+    def place(self, response: etree._Element, lines: Iterable[tuple[int, Mapping[str, int]]],
+              totals: Mapping[str, int]) -> None:
+        depth = 2  # DocumentMetaData > Response > here
+        indent = "  " * depth
+        parts = []
+        for line, line_amounts in lines:
+            parts.append(f"{indent}<GoodsItem>\n{indent}  <SequenceNumeric>{line}</SequenceNumeric>\n")
+            parts += self._fees_at(depth + 1, line_amounts)
+            parts.append(f"{indent}</GoodsItem>\n")
+        parts += self._fees_at(depth, totals)
+        if not parts:
+            return
+        # the marker's own line is already indented, and followed by its line break
+        self._blocks.append("".join(parts)[len(indent):-1].encode())
+        etree.SubElement(response, self.MARKER)
+
+    def _fees_at(self, depth: int, amounts: Mapping[str, int]) -> list[str]:
+        fees = []
+        for charge in ANSWER_CHARGE_TYPES:
+            if charge in amounts:
+                key = (depth, charge, amounts[charge])
+                fee = self._fees.get(key)
+                if fee is None:
+                    i = "  " * depth
+                    fee = self._fees[key] = (
+                        f"{i}<DutyTaxFee>\n{i}  <TypeCode>{charge}</TypeCode>\n"
+                        f'{i}  <TaxAssessedAmount currencyID="CAD">{format_cents(amounts[charge])}</TaxAssessedAmount>\n'
+                        f"{i}</DutyTaxFee>\n"
+                    )
+                fees.append(fee)
+        return fees
+
+    def fill(self, document: bytes) -> bytes:
+        if not self._blocks:
+            return document
+        pieces = document.split(self.WRITTEN_MARKER)
+        if len(pieces) != len(self._blocks) + 1:
+            raise AssertionError("every amount marker is written once, and nothing else looks like one")
+        out = [pieces[0]]
+        for block, piece in zip(self._blocks, pieces[1:], strict=True):
+            out += (block, piece)
+        return b"".join(out)
 
 
 def _errors(response: etree._Element, findings: Iterable[Finding]) -> None:
@@ -95,14 +149,6 @@ def _errors(response: etree._Element, findings: Iterable[Finding]) -> None:
         child(error, "Description", _xml_text(finding.message))
         if finding.location:
             child(child(error, "Pointer"), "Location", _xml_text(finding.location))
-
-
-def _duty_tax_fees(parent: etree._Element, amounts: Mapping[str, int]) -> None:
-    for charge in ANSWER_CHARGE_TYPES:
-        if charge in amounts:
-            fee = child(parent, "DutyTaxFee")
-            child(fee, "TypeCode", charge)
-            child(fee, "TaxAssessedAmount", format_cents(amounts[charge]), CURRENCY)
 
 
 def _xml_text(text: str) -> str:

@@ -15,7 +15,6 @@ drawn from the column's own sequence first (one statement), then the rows are co
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Connection, Table, func, insert, select, text
@@ -69,21 +68,19 @@ def insert_returning_ids(connection: Connection, table: Table, rows: Sequence[Ma
 
 
 def _converter(table: Table, name: str, connection: Connection) -> Callable[[Any], Any] | None:
-    """The column's bind processor; for money, remembered per value (most amounts of a batch are a few values,
-    0.00 above all, and each conversion checks the value's exactness and bounds)."""
+    """The column's bind processor; for money, remembered per value object (a batch's amounts are a few
+    thousand objects shared by its rows — ``from_cents`` is memoised by the caller — and each conversion checks
+    exactness and bounds). Keyed by identity, so an int or a float equal to a seen Decimal is still refused."""
     dialect = connection.dialect
     convert = table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
     if convert is None or not isinstance(table.c[name].type, Money):
         return convert
-    seen: dict[Any, Any] = {}
+    seen: dict[int, tuple[Any, Any]] = {}  # id → (the value, kept alive so its id is not reused; converted)
 
     def remembered(value: Any) -> Any:
-        if type(value) is not Decimal:  # 1 == Decimal(1): an int or a float must still be refused by the type
-            return convert(value)
-        try:
-            return seen[value]
-        except KeyError:
-            converted = seen[value] = convert(value)
-            return converted
+        entry = seen.get(id(value))
+        if entry is None:
+            entry = seen[id(value)] = (value, convert(value))
+        return entry[1]
 
     return remembered
