@@ -1,9 +1,9 @@
-"""Writing many rows of one table in one statement: ``COPY … FROM STDIN`` on PostgreSQL, ``executemany`` on
-SQLite (which has no COPY and whose executemany stays in process).
+"""Writing many rows of one table in one statement: ``COPY … FROM STDIN`` on PostgreSQL, the driver's
+``executemany`` on SQLite (which has no COPY and whose executemany stays in process).
 
 PostgreSQL's ``executemany`` (psycopg's pipeline mode) still sends one INSERT per row; COPY streams every row
 in one statement. The values go through the same column types as an INSERT would (``Money`` checks and
-converts, enums become their values, JSON is serialised), so what is stored is the same either way, and a value
+converts, enums become their values, JSON is serialised; each money value object once), so what is stored is the same either way, and a value
 the database refuses raises the same SQLAlchemy exception class (``DataError``, ``IntegrityError``,
 ``OperationalError`` …) as an INSERT would, for the caller's fault handling.
 
@@ -27,24 +27,36 @@ def insert_many(connection: Connection, table: Table, rows: Sequence[Mapping[str
     """Insert ``rows`` (each with the same keys: column names) into ``table``, in one statement."""
     if not rows:
         return
-    if connection.dialect.name != "postgresql":
-        connection.execute(insert(table), list(rows))
-        return
     names = list(rows[0])
     dialect = connection.dialect
     converters = [_converter(table, name, connection) for name in names]
-    statement = f"COPY {table.name} ({', '.join(names)}) FROM STDIN"
-    driver = connection.connection.driver_connection
-    assert driver is not None, "a pooled connection always has its driver connection"
-    import psycopg  # only on PostgreSQL, whose driver is psycopg 3 (``database._parse``)
-
+    if dialect.name == "postgresql":
+        statement = f"COPY {table.name} ({', '.join(names)}) FROM STDIN"
+    else:
+        statement = f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})"
     try:
         values = [[value if convert is None else convert(value)
                    for convert, value in zip(converters, (row[name] for name in names), strict=True)] for row in rows]
     except (TypeError, ValueError) as exc:  # a column type refused a value (``Money``): as an INSERT reports it
         raise StatementError(str(exc), statement, None, exc) from exc
+    driver = connection.connection.driver_connection
+    assert driver is not None, "a pooled connection always has its driver connection"
+    if dialect.name == "postgresql":
+        _copy(driver, statement, values, dialect)
+    else:  # SQLite: the driver's executemany, without SQLAlchemy processing each value again
+        import sqlite3
+
+        try:
+            driver.executemany(statement, values)  # type: ignore[attr-defined]
+        except sqlite3.Error as exc:
+            raise DBAPIError.instance(statement, None, exc, sqlite3.Error, dialect=dialect) from exc
+
+
+def _copy(driver: Any, statement: str, values: list[list[Any]], dialect: Any) -> None:
+    import psycopg  # only on PostgreSQL, whose driver is psycopg 3 (``database._parse``)
+
     try:
-        with driver.cursor() as cursor, cursor.copy(statement) as copy:  # type: ignore[attr-defined]
+        with driver.cursor() as cursor, cursor.copy(statement) as copy:
             for row_values in values:
                 copy.write_row(row_values)
     except psycopg.Error as exc:
