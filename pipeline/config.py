@@ -33,6 +33,10 @@ DEFAULT_VALET_URL = "https://www.bankofcanada.ca/valet"
 #: mapped instances) even for tens of thousands of files, while one batch still finishes in seconds to minutes.
 DEFAULT_INTAKE_BATCH_SIZE = 50
 MAX_INTAKE_BATCH_SIZE = 10_000
+#: CBSA's CARM transition waiver: no arrears interest or late-payment penalty for a day before this one
+#: (``CARM_INTEREST_WAIVER_UNTIL``). The same date as ``pipeline.billing.DEFAULT_WAIVER_UNTIL``, the pure core's
+#: default, spelt out here because importing the billing package would pull numpy into every command's start.
+DEFAULT_INTEREST_WAIVER_UNTIL = date(2026, 1, 31)
 
 _AS_OF_FORMATS = ("%Y-%m-%d", "%Y-%m-%dT%H:%M")
 _DB_URL = re.compile(r"^[a-z][a-z0-9]*(\+[a-z0-9_]+)?://", re.IGNORECASE)
@@ -93,6 +97,7 @@ class Settings:
     max_file_bytes: int = DEFAULT_MAX_FILE_BYTES
     valet_url: str = DEFAULT_VALET_URL
     intake_batch_size: int = DEFAULT_INTAKE_BATCH_SIZE  # read by the intake DAG's discovery task, at run time
+    interest_waiver_until: date = DEFAULT_INTEREST_WAIVER_UNTIL  # what a period close uses unless told otherwise
     debug: bool = False
 
     @classmethod
@@ -156,6 +161,16 @@ class Settings:
                 )
             intake_batch_size = int(batch_text)
 
+        waiver_text = get("CARM_INTEREST_WAIVER_UNTIL")
+        interest_waiver_until = DEFAULT_INTEREST_WAIVER_UNTIL
+        if waiver_text is not None:
+            try:
+                interest_waiver_until = date.fromisoformat(waiver_text)
+            except ValueError:
+                raise ConfigurationError(
+                    f"CARM_INTEREST_WAIVER_UNTIL={waiver_text!r}: expected a date YYYY-MM-DD"
+                ) from None
+
         return cls(
             home=home,
             db_url=db_url,
@@ -168,6 +183,7 @@ class Settings:
             max_file_bytes=max_file_bytes,
             valet_url=valet_url,
             intake_batch_size=intake_batch_size,
+            interest_waiver_until=interest_waiver_until,
             debug=debug_requested(env),
         )
 
