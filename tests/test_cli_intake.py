@@ -139,3 +139,13 @@ def test_account_of_a_number_that_is_no_bn15_import_account_says_it_is_invalid(c
     code, out, err = carm("account", number, "--json")
     assert code == 2 and out == ""
     assert "not a valid BN15 import account" in err and "not registered" not in err, err
+
+
+def test_replay_help_says_the_run_is_dated_by_carm_as_of_unless_as_of_is_given() -> None:
+    from typer.testing import CliRunner
+
+    from pipeline.cli import build_app
+
+    shown = CliRunner().invoke(build_app(), ["replay", "--help"], env={"COLUMNS": "200", "CARM_AS_OF": ""})
+    assert shown.exit_code == 0
+    assert "(default: CARM_AS_OF, else now)" in " ".join(shown.stdout.split())

@@ -16,8 +16,6 @@ OPTION_READERS = {"envvar", "auto_envvar_prefix"}
 #: Options still read by Typer, each to move to Settings by the owner of its module (then drop it from here):
 #: the command falls back to ``runtime.settings`` once ``envvar=`` is gone. Never add to this list.
 PENDING = {
-    # replay's --as-of: replay_files already falls back to runtime.settings.as_of.
-    ("pipeline/commands/intake.py", "CARM_AS_OF"),
     # close-period's --waiver-until: the carm_close_period DAG ignores this variable today; a Settings field
     # would give both the same waiver date.
     ("pipeline/commands/billing.py", "CARM_INTEREST_WAIVER_UNTIL"),

@@ -96,10 +96,10 @@ def _print_summary(console, summary, runtime) -> None:  # noqa: ANN001
 
 ReplayAsOfOption = Annotated[
     str | None,
-    typer.Option("--as-of", envvar="CARM_AS_OF", help=(
-        "Business date/time of the replay run, Eastern: YYYY-MM-DD[THH:MM] (default: now). It dates the run, not "
-        "the CADs: each file keeps the acceptance date of the day it was received, as when first processed, so "
-        "a replay into a restored ledger rebuilds the same postings and W02 judgements.")),
+    typer.Option("--as-of", help=(
+        "Business date/time of the replay run, Eastern: YYYY-MM-DD[THH:MM] (default: CARM_AS_OF, else now). It "
+        "dates the run, not the CADs: each file keeps the acceptance date of the day it was received, as when "
+        "first processed, so a replay into a restored ledger rebuilds the same postings and W02 judgements.")),
 ]
 
 
