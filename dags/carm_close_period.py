@@ -5,7 +5,8 @@ Runs at 06:00 Eastern on the 18th. Closing computes interest, issues importer an
 ``run_after`` (the latest period that ended before that Eastern date), or from the run configuration
 (``{"period": "YYYY-MM"}``) to close or re-close another one; closing is idempotent. The close acts as of the
 run's ``run_after`` (so a late or repeated run of the 18th acts as of the 18th), or the configuration's
-``as_of``.
+``as_of``. Interest and late-payment penalties start on ``CARM_INTEREST_WAIVER_UNTIL`` (default 2026-01-31), which
+the close takes from the task's settings, as ``carm close-period`` does.
 """
 
 from __future__ import annotations

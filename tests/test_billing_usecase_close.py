@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal, localcontext
 from pathlib import Path
@@ -17,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from pipeline.billing import close_period
+from pipeline.config import Settings
 from pipeline.errors import TerminalError
 from pipeline.ledger import Posting, PostingKind
 from pipeline.money import format_cents
@@ -112,6 +114,35 @@ def test_the_waiver_date_is_a_parameter(ledger) -> None:  # noqa: ANN001
     # 1000 x ((1 + 9/36500)^17 - 1) = 4.2001.. -> 4.20; statement 2025-12 was late: 200.00.
     january = close_period(runtime, "2026-01", as_of="2026-01-25", waiver_until=date(2026, 1, 1), pdf_workers=1)
     assert january.interest_cents == {A: 420} and january.penalty_cents == {A: 20_000}
+
+
+def test_without_a_waiver_date_the_close_takes_its_runtimes_setting(ledger) -> None:  # noqa: ANN001
+    """The carm_close_period DAG passes no waiver date: CARM_INTEREST_WAIVER_UNTIL reaches it through the runtime's
+    Settings, so Airflow closes with the waiver date ``carm close-period`` uses."""
+    runtime, script = ledger
+    script.cad(A, "10207000000301", 1, accepted_on=date(2025, 12, 1), period="2025-12", due=date(2025, 12, 31),
+               postings={"customs_duty": "1000.00"}, lines={"customs_duty": "1000.00"})
+    waived_from_new_year = replace(
+        runtime,
+        settings=Settings.from_env({"CARM_HOME": str(runtime.settings.home), "CARM_DB_URL": runtime.settings.db_url,
+                                    "CARM_INTEREST_WAIVER_UNTIL": "2026-01-01"}),
+    )
+    close_period(waived_from_new_year, "2025-12", as_of="2025-12-25", pdf_workers=1)
+    # As the DAG task calls it. Same figures as test_the_waiver_date_is_a_parameter: 17 days of interest, 200.00.
+    january = close_period(waived_from_new_year, "2026-01", as_of="2026-01-25", pdf_workers=1)
+    assert january.interest_cents == {A: 420} and january.penalty_cents == {A: 20_000}
+
+
+def test_an_explicit_waiver_date_wins_over_the_runtimes_setting(ledger) -> None:  # noqa: ANN001
+    runtime, script = ledger
+    script.cad(A, "10207000000301", 1, accepted_on=date(2025, 12, 1), period="2025-12", due=date(2025, 12, 31),
+               postings={"customs_duty": "1000.00"}, lines={"customs_duty": "1000.00"})
+    waived_from_new_year = replace(runtime, settings=replace(runtime.settings, interest_waiver_until=date(2026, 1, 1)))
+    close_period(waived_from_new_year, "2025-12", as_of="2025-12-25", pdf_workers=1)
+    january = close_period(
+        waived_from_new_year, "2026-01", as_of="2026-01-25", waiver_until=date(2026, 1, 31), pdf_workers=1
+    )
+    assert (january.interest_cents, january.penalty_cents) == ({}, {})
 
 
 def test_a_period_cannot_close_before_it_ends_nor_after_a_later_one(ledger) -> None:  # noqa: ANN001

@@ -4,14 +4,17 @@ nothing else, human summaries saying where each output is, exit codes 0 / 1 / 2.
 from __future__ import annotations
 
 import json
+import shutil
 from datetime import date
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
+from pipeline.billing import close_period
 from pipeline.cli import build_app
 from pipeline.ledger import engine_for, upgrade
+from pipeline.runtime import open_runtime
 from tests.billing_usecase_helpers import LedgerScript, payments_csv
 
 A = "123456782RM0001"
@@ -117,3 +120,51 @@ def test_close_period_defaults_to_the_last_period_that_has_ended(home: Path) -> 
     assert "Closing period 2025-06, the last one that has ended" in closed.output
     as_json = carm("close-period", "--json", "--as-of", "2025-06-30", "--pdf-workers", "1")
     assert json.loads(as_json.stdout)["period"] == "2025-06"
+
+
+def test_close_period_takes_carm_interest_waiver_until_and_closes_as_the_dag_does(
+    home: Path, tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The 154.10 of period 2025-06 is due 2025-07-02 and never paid: with the waiver over on 2025-01-01, period
+    # 2025-07 (2025-06-18 .. 2025-07-17) bears interest from 2025-07-03; with the default waiver (2026-01-31), none.
+    dag_home = tmp_path_factory.mktemp("dag") / "home"
+    shutil.copytree(home, dag_home)  # the same ledger, for the close the carm_close_period DAG task makes
+    monkeypatch.setenv("CARM_INTEREST_WAIVER_UNTIL", "2025-01-01")
+    closed = carm("close-period", "--period", "2025-07", "--json", "--as-of", "2025-07-25", "--pdf-workers", "1")
+    assert closed.exit_code == 0, closed.output
+    by_cli = json.loads(closed.stdout)
+    assert by_cli["statements"][0]["interest"] not in ("0.00", None)
+
+    monkeypatch.setenv("CARM_HOME", str(dag_home))
+    runtime = open_runtime()  # as the DAG task does: close(open_runtime(), period, as_of=…, pdf_workers=1)
+    try:
+        by_dag = close_period(runtime, "2025-07", as_of="2025-07-25", pdf_workers=1)
+    finally:
+        runtime.engine.dispose()
+    assert by_dag.as_json() == by_cli
+
+
+def test_waiver_until_option_wins_over_carm_interest_waiver_until(home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CARM_INTEREST_WAIVER_UNTIL", "2025-01-01")
+    closed = carm("close-period", "--period", "2025-07", "--json", "--as-of", "2025-07-25", "--pdf-workers", "1",
+                  "--waiver-until", "2026-01-31")
+    assert closed.exit_code == 0, closed.output
+    assert json.loads(closed.stdout)["statements"][0]["interest"] == "0.00"
+
+
+def test_a_malformed_carm_interest_waiver_until_stops_the_close_naming_the_variable(
+    home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CARM_INTEREST_WAIVER_UNTIL", "31/01/2026")
+    refused = carm("close-period", "--period", "2025-06", "--as-of", "2025-06-25", "--pdf-workers", "1")
+    assert refused.exit_code == 2
+    assert "CARM_INTEREST_WAIVER_UNTIL='31/01/2026': expected a date YYYY-MM-DD" in refused.output
+    assert not (home / "buckets" / "outbound" / "importers").exists()  # nothing closed
+    wrong_option = carm("close-period", "--period", "2025-06", "--waiver-until", "Jan 31")
+    assert wrong_option.exit_code == 2 and "--waiver-until 'Jan 31': expected a date YYYY-MM-DD" in wrong_option.output
+
+
+def test_close_period_help_names_the_variable_behind_the_waiver_default() -> None:
+    shown = CliRunner().invoke(build_app(), ["close-period", "--help"], env={"COLUMNS": "200"})
+    assert shown.exit_code == 0
+    assert "Default: CARM_INTEREST_WAIVER_UNTIL, else 2026-01-31" in " ".join(shown.stdout.split())

@@ -13,13 +13,6 @@ ROOT = Path(__file__).resolve().parent.parent
 CONFIGURATION = ROOT / "pipeline" / "config.py"
 READERS = {"environ", "environb", "getenv", "getenvb", "putenv", "unsetenv"}
 OPTION_READERS = {"envvar", "auto_envvar_prefix"}
-#: Options still read by Typer, each to move to Settings by the owner of its module (then drop it from here):
-#: the command falls back to ``runtime.settings`` once ``envvar=`` is gone. Never add to this list.
-PENDING = {
-    # close-period's --waiver-until: the carm_close_period DAG ignores this variable today; a Settings field
-    # would give both the same waiver date.
-    ("pipeline/commands/billing.py", "CARM_INTEREST_WAIVER_UNTIL"),
-}
 
 
 def environment_reads(source: str) -> list[int]:
@@ -69,14 +62,13 @@ def test_only_the_configuration_module_reads_the_environment() -> None:
 
 
 def test_no_command_option_is_read_from_the_environment_behind_settings() -> None:
-    found = {
-        (str(path.relative_to(ROOT)), variable): line
+    # An option's default comes from Settings (the command falls back to runtime.settings), never from envvar=.
+    offenders = [
+        f"{path.relative_to(ROOT)}:{line} ({variable})"
         for path in modules()
         for line, variable in option_environment_reads(path.read_text(encoding="utf-8"))
-    }
-    offenders = [f"{path}:{line} ({variable})" for (path, variable), line in found.items() if (path, variable) not in PENDING]
+    ]
     assert offenders == [], f"read these through pipeline.config.Settings instead of envvar=: {offenders}"
-    assert PENDING <= found.keys(), f"moved to Settings: drop {sorted(PENDING - found.keys())} from PENDING"
 
 
 def test_the_scan_recognises_every_spelling_of_an_environment_read() -> None:

@@ -2,12 +2,13 @@
 
 In one database transaction, holding the postings table against concurrent writers: post each importer's
 arrears interest for the period (one posting, daily compounding at prescribed + 6 % from the day after each due
-date, nothing before the waiver date) and the late-payment penalty of the previous statement ($200 when its
-balance was not paid by its due date), bring the payment applications up to date, and record the close in the
-run log (kind ``close-period``) with its high-water mark (the last posting id), cut (the statement date) and
-every importer's closing balance. Then, from that fixed set of postings: the statements of account (XML, CSV,
-PDF — the PDFs rendered in worker processes), the broker statements, the RPP security review and the finance
-reconciliation (CSV and an HTML page with charts).
+date, nothing before the waiver date, ``CARM_INTEREST_WAIVER_UNTIL``) and the late-payment penalty of the
+previous statement ($200 when its balance was not paid by its due date, unless it fell late before the waiver
+date), bring the payment applications up to date, and record the close in the run log (kind ``close-period``)
+with its high-water mark (the last posting id), cut (the statement date) and every importer's closing balance.
+Then, from that fixed set of postings: the statements of account (XML, CSV, PDF — the PDFs rendered in worker
+processes), the broker statements, the RPP security review and the finance reconciliation (CSV and an HTML page
+with charts).
 
 Closing a period again posts nothing and writes the same bytes: it reads the recorded high-water mark and cut.
 Periods are closed in order: a period before the last closed one cannot be closed any more, and none after the
@@ -36,7 +37,7 @@ from sqlalchemy import Connection, Date, bindparam, insert, select, text
 import pipeline
 from pipeline.billing.accounts import Account, account_interest, build_accounts, debt_id, settle
 from pipeline.billing.calendar import due_date, parse_period, period_bounds, shift_period, statement_date
-from pipeline.billing.interest import DEFAULT_WAIVER_UNTIL, late_payment_penalty
+from pipeline.billing.interest import late_payment_penalty
 from pipeline.billing.ledger_read import (
     append_postings,
     applications_frame,
@@ -328,11 +329,17 @@ def close_period(
     period: str,
     *,
     as_of: str | datetime | None = None,
-    waiver_until: date = DEFAULT_WAIVER_UNTIL,
+    waiver_until: date | None = None,
     pdf_workers: int = 2,
     pdfs: bool = True,
 ) -> CloseSummary:
-    """Close ``period`` (see the module's docstring). ``pdfs=False`` leaves the PDFs out (benchmarks)."""
+    """Close ``period`` (see the module's docstring). ``pdfs=False`` leaves the PDFs out (benchmarks).
+
+    ``waiver_until`` defaults to the runtime's ``CARM_INTEREST_WAIVER_UNTIL`` (``Settings.interest_waiver_until``),
+    so the carm_close_period DAG, which passes none, closes with the waiver date ``carm close-period`` uses.
+    """
+    if waiver_until is None:
+        waiver_until = runtime.settings.interest_waiver_until
     # A close builds and keeps millions of small objects (postings, debts, statement lines) and no cycle among
     # them: full collections would walk them all again and again, making the close quadratic.
     with collector_paused():

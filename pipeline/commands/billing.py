@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from pipeline.commands.common import AsOfOption, JsonOption, date_option, print_json, read_inputs, run, stdout
+from pipeline.config import DEFAULT_INTEREST_WAIVER_UNTIL
 
 
 def register(app: typer.Typer) -> None:
@@ -99,8 +100,9 @@ def close_period(
     waiver_until: Annotated[
         str | None,
         typer.Option(
-            "--waiver-until", envvar="CARM_INTEREST_WAIVER_UNTIL",
-            help="First day arrears interest and late-payment penalties accrue (CARM transition). Default 2026-01-31.",
+            "--waiver-until",
+            help="First day arrears interest and late-payment penalties accrue (CARM transition). "
+            f"Default: CARM_INTEREST_WAIVER_UNTIL, else {DEFAULT_INTEREST_WAIVER_UNTIL.isoformat()}.",
         ),
     ] = None,
     pdf_workers: Annotated[int, typer.Option("--pdf-workers", min=1, help="Processes rendering the PDFs.")] = 2,
@@ -109,11 +111,11 @@ def close_period(
     reconciliation. Closing a closed period again changes nothing."""
 
     def body() -> int:
-        from pipeline.billing import DEFAULT_WAIVER_UNTIL
         from pipeline.billing import close_period as close
         from pipeline.billing.calendar import last_ended_period
 
-        waiver = date_option(waiver_until, "--waiver-until") if waiver_until else DEFAULT_WAIVER_UNTIL
+        # None (no option, or an empty one as before): the runtime's CARM_INTEREST_WAIVER_UNTIL, as in the DAG.
+        waiver = date_option(waiver_until, "--waiver-until") if waiver_until else None
         runtime = _runtime()
         chosen = period or last_ended_period(runtime.business_moment(as_of).date())
         if period is None and not json_output:
