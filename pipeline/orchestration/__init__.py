@@ -1,7 +1,8 @@
 """What the Airflow DAGs in ``dags/`` need beyond wiring, kept out of the DAG files and free of Airflow.
 
-- ``defaults``: retries, schedules, asset names, batch size: constants the DAG files import at parse time
-  (standard library only, so parsing stays cheap).
+- ``defaults``: retries, schedules, asset names: constants the DAG files import at parse time (standard library
+  only, so parsing stays cheap). The intake batch size is configuration, not one of them:
+  ``Settings.intake_batch_size`` (``CARM_INTAKE_BATCH_SIZE``), read by the discovery task at run time.
 - ``batches``: inbox ids into numbered batches for dynamic task mapping, and their names in the UI.
 - ``dates``: which day a daily-notice run covers, which period a close-period run closes, and the moment a
   scheduled run acts at, from the run's ``run_after`` (never ``logical_date``, None for manual and
