@@ -47,19 +47,17 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from pipeline import clock
-from pipeline.answers import ACCEPTED, DUPLICATE, REJECTED, amounts_from_engine
+from pipeline.answers import ACCEPTED, DUPLICATE, REJECTED
 from pipeline.assess import assess_declarations
-from pipeline.assess.rules import AMOUNTS
 from pipeline.errors import TerminalError, TransientError
 from pipeline.intake import inbox, records
 from pipeline.intake.answering import StoredOutcome, file_outcome, rejection_codes, render_answers
+from pipeline.intake.assessed import assessed_by_declaration
 from pipeline.intake.booking import Assessed, Booked, Booking, DeclarationKey, book_file
-from pipeline.intake.explanations import line_explanations
 from pipeline.intake.file_io import each_file
 from pipeline.intake.inbox import InboxRow
 from pipeline.intake.judging import (
@@ -76,10 +74,8 @@ from pipeline.ledger import LineAssessment, Posting, load_registry
 from pipeline.ledger.database import database_fault
 from pipeline.ledger.models import InboxState
 from pipeline.model import CANCELLATION, ORIGINAL, Declaration, Interchange
-from pipeline.money import from_cents
 from pipeline.orchestration.faults import FaultKind, classify
 from pipeline.parsers import ParseResult, read_submission
-from pipeline.reference.types import ReferenceData
 from pipeline.storage import ObjectNotFound, layout
 from pipeline.storage.errors import InvalidKey, StorageError
 
@@ -335,7 +331,7 @@ class _Batch:
             return {}
         try:
             reference = self.runtime.reference
-            return _assessed_by_declaration(assess_declarations(order, reference), keys, reference)
+            return assessed_by_declaration(assess_declarations(order, reference), keys, reference)
         except Exception:  # noqa: BLE001 - a line validation let through, or an engine bug: find the file(s)
             log.info("the batch could not be assessed at once; assessing its files one by one", exc_info=True)
             return self.assess_one_by_one(files)
@@ -350,7 +346,7 @@ class _Batch:
                 continue
             try:
                 reference = self.runtime.reference
-                result.update(_assessed_by_declaration(assess_declarations(declarations, reference), keys, reference))
+                result.update(assessed_by_declaration(assess_declarations(declarations, reference), keys, reference))
             except Exception as exc:  # noqa: BLE001 - that file's own fault
                 self.own_fault(file, "assess", exc)
         return result
@@ -613,17 +609,6 @@ class _PostedElsewhere(Exception):
     """Another worker recorded this file's outcome first: roll back what this attempt wrote."""
 
 
-class _Dollars(dict):
-    """``from_cents`` remembered per amount: most charges of most lines are the same few values (0.00 above all)."""
-
-    def __missing__(self, cents: int) -> Any:
-        value = self[cents] = from_cents(cents)
-        return value
-
-    def __call__(self, cents: int) -> Any:
-        return self[cents]
-
-
 def _to_assess(files: list[_File]) -> tuple[list[DeclarationKey], list[Declaration]]:
     """The accepted declarations of ``files`` that are assessed (cancellations are not), with their keys."""
     keys: list[DeclarationKey] = []
@@ -665,42 +650,6 @@ def _split(values: list[Any], sizes: list[int]) -> list[list[Any]]:
 def _interchange_key(booking: Booking) -> tuple[str, str]:
     assert booking.interchange is not None
     return booking.interchange.sender, booking.interchange.control_reference
-
-
-def _assessed_by_declaration(
-    assessment: Any, keys: list[DeclarationKey], reference: ReferenceData
-) -> dict[DeclarationKey, Assessed]:
-    """Answer amounts and ``line_assessments`` rows of every declaration of an assessment, under its key
-    (``keys``: one per declaration assessed, in order); each line's explanation names the reference files used."""
-    lines = assessment.lines
-    columns = {name: lines[name].to_numpy().tolist() for name in AMOUNTS}
-    numbers = lines["line"].to_numpy().tolist()
-    positions = lines["position"].to_numpy().tolist()
-    classifications = lines["classification"].astype(object).to_numpy().tolist()
-    explanations = line_explanations(assessment, reference)
-    totals = assessment.totals
-    total_columns = {name: totals[name].to_numpy().tolist() for name in AMOUNTS}
-    starts = np.asarray(assessment.starts).tolist()
-    dollars = _Dollars()
-    result: dict[DeclarationKey, Assessed] = {}
-    for index, (key, declaration) in enumerate(zip(keys, assessment.declarations, strict=True)):
-        line_amounts: dict[int, dict[str, int]] = {}
-        rows: list[dict[str, Any]] = []
-        for r in range(starts[index], starts[index + 1]):
-            amounts = {name: int(columns[name][r]) for name in AMOUNTS}
-            line_amounts[int(numbers[r])] = amounts_from_engine(amounts)
-            source = declaration.lines[int(positions[r])]
-            rows.append({
-                "line": int(numbers[r]), "classification": str(classifications[r]), "treatment": source.treatment,
-                "origin": source.origin, **{name: dollars(amounts[name]) for name in AMOUNTS},
-                "explanation": explanations[r],
-            })
-        engine_totals = {name: int(total_columns[name][index]) for name in AMOUNTS}
-        result[key] = Assessed(
-            dict(sorted(line_amounts.items())), amounts_from_engine(engine_totals), engine_totals, rows,
-            assessment.warnings[index],
-        )
-    return result
 
 
 def answer_again(runtime: Runtime, rows: Sequence[InboxRow]) -> tuple[int, tuple[str, ...], tuple[FileFailure, ...]]:
