@@ -244,3 +244,10 @@ def test_a_provincial_addition_extends_late_accounting() -> None:
     additions = parse_holiday_additions("date,name,source\n2025-06-24,Fête nationale (QC),Quebec\n", "qc.csv")
     assert is_late(release, accepted, CALENDAR)
     assert not is_late(release, accepted, federal_holidays([2025], additions))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.dates(date(2022, 1, 1), date(2029, 11, 30)), st.integers(min_value=-3, max_value=40))
+def test_late_accounting_is_on_or_after_the_sixth_business_day_after_release(release: date, days: int) -> None:
+    accepted_on = release + timedelta(days=days)
+    assert is_late(release, accepted_on, CALENDAR) == (accepted_on >= business_days_after(release, 6, CALENDAR))

@@ -217,6 +217,8 @@ def is_late(release_date: date, accepted_on: date, calendar: HolidayCalendar) ->
     """Whether a CAD accepted on ``accepted_on`` is late accounting (W02): more than 5 business days have passed
     since release, i.e. the acceptance is on or after the 6th business day after release. Acceptance on the 5th
     business day, or on the weekend or holiday that follows it, is on time: no 6th business day has begun."""
+    if (accepted_on - release_date).days <= LATE_ACCOUNTING_BUSINESS_DAYS:  # the 6th business day is later still
+        return False
     return accepted_on >= business_days_after(release_date, LATE_ACCOUNTING_BUSINESS_DAYS + 1, calendar)
 
 
