@@ -15,18 +15,24 @@ from pipeline.errors import TransientError
 from pipeline.storage import BucketNotFound, StorageError
 
 
-def each_file(action: Callable[[Any], Any], items: Sequence[Any], *, threads: int) -> list[tuple[Any, BaseException | None]]:
-    """``action`` over ``items`` on up to ``threads`` threads: (result, None) or (None, fault) per item, in order."""
+def guarded(action: Callable[..., Any]) -> Callable[..., tuple[Any, BaseException | None]]:
+    """``action`` returning (result, None), or (None, fault) when a store fails on that one file."""
 
-    def guarded(item: Any) -> tuple[Any, BaseException | None]:
+    def guarded_action(*arguments: Any) -> tuple[Any, BaseException | None]:
         try:
-            return action(item), None
+            return action(*arguments), None
         except BucketNotFound:
             raise
         except (StorageError, TransientError, OSError) as exc:
             return None, exc
 
+    return guarded_action
+
+
+def each_file(action: Callable[[Any], Any], items: Sequence[Any], *, threads: int) -> list[tuple[Any, BaseException | None]]:
+    """``action`` over ``items`` on up to ``threads`` threads: (result, None) or (None, fault) per item, in order."""
+    one = guarded(action)
     if len(items) <= 1:
-        return [guarded(item) for item in items]
+        return [one(item) for item in items]
     with ThreadPoolExecutor(max_workers=min(threads, len(items))) as pool:
-        return list(pool.map(guarded, items))
+        return list(pool.map(one, items))

@@ -1,14 +1,18 @@
 """Intake of a batch of inbox entries: archive, parse, judge, assess, post, answer — each file exactly once.
 
 Stages, each finished for the whole batch before the next (so a crash anywhere leaves every file at a stage it
-can resume from; see ``inbox``):
+can resume from; see ``inbox``). A file goes from one stage to the next as a frozen record of ``stages``
+(``Archived`` → ``Parsed`` → ``Judged`` → ``Posted`` → ``Answered``); a file that fails leaves the flow with its
+failure recorded, and the records of the others go on:
 
 1. **archive** — read each file (inbound bucket, or the archive when it is already there), verify it is the
    version that was listed, write it byte for byte to ``archive/<yyyy>/<mm>/<dd>/<sha256>`` (the day it was
-   received), then record sha256 and archive key on the inbox rows (state ``archived``).
+   received), then record sha256 and archive key on the inbox rows (state ``archived``). The reads and writes
+   run on I/O threads, and each file is parsed (2) as soon as its own is done, while the others are still
+   being written.
 2. **parse** — ``pipeline.parsers.read_submission``; pure, so nothing is recorded.
 3. **judge** — ``judging``, with the ledger loaded once for the batch.
-4. **assess** — every accepted declaration of the batch in one ``assess_declarations`` call.
+4. **assess** — every accepted declaration of the batch in one ``assess_declarations`` call (``assessed``).
 5. **post** — ``booking.book_file`` decides each file's rows (pure), then one database transaction writes the
    whole batch, one statement per table: the interchanges, every declaration version (accepted, rejected,
    duplicate), the answer control references, the inbox rows' ``outcome`` (compare-and-set: ``outcome IS
@@ -17,7 +21,8 @@ can resume from; see ``inbox``):
    posted entirely or not at all; a file that collides with another worker (a unique key of the ledger) is
    rolled back alone and judged again, with the files after it, against the ledger as it now is.
 6. **answer** — render the answers from the stored outcome (``answering``), write them to
-   ``outbound/<sender>/responses/``, mark the rows ``answered``, and remove the files from the inbound bucket.
+   ``outbound/<sender>/responses/`` (each file's answers go to the I/O threads as soon as they are rendered,
+   while the next file's are), mark the rows ``answered``, and remove the files from the inbound bucket.
 
 Decision (inbound deletion): a file leaves the inbound bucket once it is answered (or quarantined) — the
 archive keeps it byte for byte, replays read the archive, and a provider sees that its drop was taken. It is
@@ -42,8 +47,9 @@ from __future__ import annotations
 import hashlib
 import logging
 import time
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -58,24 +64,21 @@ from pipeline.intake import inbox, records
 from pipeline.intake.answering import StoredOutcome, file_outcome, rejection_codes, render_answers
 from pipeline.intake.assessed import assessed_by_declaration
 from pipeline.intake.booking import Assessed, Booked, Booking, DeclarationKey, book_file
-from pipeline.intake.file_io import each_file
+from pipeline.intake.file_io import each_file, guarded
 from pipeline.intake.inbox import InboxRow
-from pipeline.intake.judging import (
-    FileToJudge,
-    JudgedFile,
-    judge_file,
-    transaction_numbers,
-)
+from pipeline.intake.judging import FileToJudge, judge_file, transaction_numbers
 from pipeline.intake.lease import leased
 from pipeline.intake.postings import OriginalTerms
 from pipeline.intake.quarantine import quarantine_reason, quarantine_rows, set_aside
+from pipeline.intake.stages import Answered, Archived, Judged, Parsed, Posted
 from pipeline.intake.summary import FileFailure, IntakeSummary, RejectedFile
 from pipeline.ledger import LineAssessment, Posting, load_registry
 from pipeline.ledger.database import database_fault
 from pipeline.ledger.models import InboxState
-from pipeline.model import CANCELLATION, ORIGINAL, Declaration, Interchange
+from pipeline.model import CANCELLATION, ORIGINAL, Declaration
 from pipeline.orchestration.faults import FaultKind, classify
-from pipeline.parsers import ParseResult, read_submission
+from pipeline.parsers import read_submission
+from pipeline.registry import Registry
 from pipeline.storage import ObjectNotFound, layout
 from pipeline.storage.errors import InvalidKey, StorageError
 
@@ -97,22 +100,6 @@ STAGES = ("archived", "parsed", "posted", "answered")
 StageHook = Callable[[str, Sequence[int]], None]
 
 
-@dataclass(slots=True, eq=False)
-class _File:
-    """One file of the batch as it goes through the stages."""
-
-    row: InboxRow
-    data: bytes | None = None
-    sha256: str | None = None
-    parsed: ParseResult | None = None
-    judged: JudgedFile | None = None
-    stored: StoredOutcome | None = None
-    interchange: Interchange | None = None
-    amounts: dict[int, tuple[dict, dict]] = field(default_factory=dict)  # declaration id → answer amounts
-    posted_cents: int = 0
-    done: bool = False  # failed, set aside, or posted by another worker: nothing more to do here
-
-
 def process_batch(
     runtime: Runtime, inbox_ids: Sequence[int], *, as_of: str | datetime | None = None,
     after_stage: StageHook | None = None,
@@ -132,43 +119,56 @@ def process_batch(
     return summary.timed(time.perf_counter() - started)
 
 
+@dataclass(frozen=True, slots=True)
+class _SetAside:
+    """A file that failed for a reason of its own, to quarantine once the batch is done."""
+
+    row: InboxRow
+    data: bytes | None
+    sha256: str | None
+    error: str
+    posted: bool
+
+
 class _Batch:
+    """One batch's run through the stages; it collects the failures (``failures``: for the summary) and the
+    files to set aside (``faulty``) as the stages meet them."""
+
     def __init__(self, runtime: Runtime, moment: datetime, after_stage: StageHook | None) -> None:
         self.runtime = runtime
         self.moment = moment
         self.after_stage = after_stage
         self.failures: list[FileFailure] = []
-        self.answer_keys: tuple[str, ...] = ()
-        self.faulty: list[tuple[_File, str]] = []  # files that failed for a reason of their own, and why
+        self.faulty: list[_SetAside] = []
 
-    # -- helpers ---------------------------------------------------------------------------------------------
+    # -- faults ----------------------------------------------------------------------------------------------
 
     def now(self) -> datetime:
         return clock.real_now()
 
-    def stage_done(self, stage: str, files: Sequence[_File]) -> None:
+    def stage_done(self, stage: str, rows: Sequence[InboxRow]) -> None:
         if self.after_stage is not None:
-            self.after_stage(stage, [f.row.id for f in files])
+            self.after_stage(stage, [row.id for row in rows])
 
-    def fail(self, file: _File, error: str, *, retryable: bool) -> None:
+    def fail(self, row: InboxRow, error: str, *, retryable: bool) -> None:
         # INFO: the run's summary reports every failure (CLI and DAG logs); a warning would say it twice.
-        log.info("inbox %s (%s): %s", file.row.id, file.row.key, error)
+        log.info("inbox %s (%s): %s", row.id, row.key, error)
         with Session(self.runtime.engine) as session, session.begin():
-            inbox.record_failure(session, file.row.id, error, retryable=retryable, now=self.now())
-        self.failures.append(FileFailure(file.row.id, file.row.key, error, retryable))
-        file.done = True
+            inbox.record_failure(session, row.id, error, retryable=retryable, now=self.now())
+        self.failures.append(FileFailure(row.id, row.key, error, retryable))
 
-    def own_fault(self, file: _File, stage: str, exc: BaseException) -> None:
+    def own_fault(self, row: InboxRow, stage: str, exc: BaseException, *, archived: Archived | None = None,
+                  posted: bool = False) -> None:
         """A fault met on one file: an outage is retried by a later run; anything else is the file's own (a
         defect of ours on its content, a value the database cannot hold) and sets it aside for good."""
         error = f"{stage}: {type(exc).__name__}: {exc}"
         if classify(exc) is FaultKind.TRANSIENT:
-            self.fail(file, error, retryable=True)
+            self.fail(row, error, retryable=True)
             return
         # INFO, with the traceback for the defect's report: the run's summary says it to the user once.
-        log.info("inbox %s (%s) set aside: %s", file.row.id, file.row.key, error, exc_info=exc)
-        self.faulty.append((file, error))
-        file.done = True
+        log.info("inbox %s (%s) set aside: %s", row.id, row.key, error, exc_info=exc)
+        data, sha256 = (archived.data, archived.sha256) if archived is not None else (None, None)
+        self.faulty.append(_SetAside(row, data, sha256, error, posted or row.outcome is not None))
 
     def set_aside_faulty(self) -> int:
         """Quarantine the files that failed for a reason of their own (``own_fault``), report each in the
@@ -177,12 +177,12 @@ class _Batch:
         if not faulty:
             return 0
         items = []
-        for file, error in faulty:
-            posted = file.stored is not None or file.row.outcome is not None
-            if posted:
+        for file in faulty:
+            error = file.error
+            if file.posted:
                 error += (f" — the file is posted (its postings stand); once the defect is fixed, `carm replay "
                           f"--sha256 {file.sha256 or file.row.sha256} --reanswer` writes its answers")
-            items.append((file.row, file.data, error, posted))
+            items.append((file.row, file.data, error, file.posted))
         again = {row.id for row, *_ in items if row.state is InboxState.QUARANTINED}  # replay --reanswer
         moved = again | {row.id for row in set_aside(self.runtime, [i for i in items if i[0].id not in again])}
         for row, _, error, _ in items:
@@ -193,10 +193,6 @@ class _Batch:
         self.remove_from_inbound([row for row, *_ in items if row.id in moved])
         return len(moved)
 
-    def io(self, action: Callable[[Any], Any], items: Sequence[Any]) -> list[tuple[Any, BaseException | None]]:
-        """``action`` over ``items`` on the I/O threads: (result, None) or (None, fault) per item, in order."""
-        return each_file(action, items, threads=IO_THREADS)
-
     # -- the stages ------------------------------------------------------------------------------------------
 
     def run(self, ids: Sequence[int]) -> IntakeSummary:
@@ -206,32 +202,30 @@ class _Batch:
         outside = [row for row in rows if row.outcome is None and quarantine_reason(row, registry)]
         quarantined = len(quarantine_rows(self.runtime, outside, registry)) if outside else 0
         outside_ids = {row.id for row in outside}
-        files = [_File(row) for row in rows if row.id not in outside_ids]
-        fresh = [f for f in files if f.row.outcome is None]
-        posted_before = [f for f in files if f.row.outcome is not None]
+        fresh = [row for row in rows if row.id not in outside_ids and row.outcome is None]
+        posted_before = [row for row in rows if row.id not in outside_ids and row.outcome is not None]
 
-        self.archive(fresh)
+        parsed = self.archive_and_parse(fresh)
         self.stage_done("archived", fresh)
-        self.parse(fresh)
         self.stage_done("parsed", fresh)
-        self.judge_assess_post([f for f in fresh if not f.done], registry)
+        posted = self.judge_assess_post(parsed, registry)
         self.stage_done("posted", fresh)
-        self.restore(posted_before)
-        answered = self.answer([f for f in files if not f.done and f.stored is not None])
+        answered = self.answer(self.restore(posted_before) + posted)
         quarantined += self.set_aside_faulty()
         return self.summary(answered, quarantined)
 
-    def archive(self, files: list[_File]) -> None:
+    def archive_and_parse(self, rows: list[InboxRow]) -> list[Parsed]:
+        """Archive every file on the I/O threads and parse each as soon as it is archived; record the archive
+        keys once all are written."""
         buckets = self.runtime.buckets
 
-        def load(file: _File) -> tuple[bytes, str]:
-            row = file.row
+        def load(row: InboxRow) -> Archived:
             if row.archive_key is not None:
                 data = buckets.archive.read(row.archive_key)
                 sha256 = hashlib.sha256(data).hexdigest()
                 if sha256 != row.sha256:
                     raise TerminalError(f"archive {row.archive_key}: content has sha256 {sha256}, not {row.sha256}")
-                return data, sha256
+                return Archived(row, data, sha256)
             if row.bucket != buckets.inbound.url:
                 raise TerminalError(f"{row.bucket} is no longer the inbound bucket and the file was never archived")
             data = buckets.inbound.read(row.key)
@@ -242,131 +236,150 @@ class _Batch:
             key = layout.archive_key(row.business_date, sha256)
             if not buckets.archive.exists(key):
                 buckets.archive.write(key, data)
-            return data, sha256
+            return Archived(row, data, sha256)
 
-        archived: list[tuple[int, str, str]] = []
-        for file, (result, fault) in zip(files, self.io(load, files), strict=True):
-            if fault is not None:
-                self.fail(file, f"archive: {fault}", retryable=isinstance(fault, TransientError | OSError))
-                continue
-            file.data, file.sha256 = result
-            if file.row.archive_key is None:
-                archived.append((file.row.id, file.sha256, layout.archive_key(file.row.business_date, file.sha256)))
+        newly_archived: list[tuple[int, str, str]] = []
+        parsed: list[Parsed] = []
+        unreadable: list[tuple[Archived, Exception]] = []
+        with ThreadPoolExecutor(max_workers=IO_THREADS) as pool:
+            loads = [pool.submit(guarded(load), row) for row in rows]
+            for row, loading in zip(rows, loads, strict=True):
+                archived, fault = loading.result()
+                if fault is not None:
+                    self.fail(row, f"archive: {fault}", retryable=isinstance(fault, TransientError | OSError))
+                    continue
+                if row.archive_key is None:
+                    newly_archived.append((row.id, archived.sha256, layout.archive_key(row.business_date,
+                                                                                        archived.sha256)))
+                try:
+                    parsed.append(Parsed(archived, read_submission(archived.data,
+                                                                   max_bytes=self.runtime.settings.max_file_bytes)))
+                except Exception as exc:  # noqa: BLE001 - a reader bug must not stop the other files
+                    unreadable.append((archived, exc))
         with Session(self.runtime.engine) as session, session.begin():
-            inbox.record_archived(session, archived, self.now())
+            inbox.record_archived(session, newly_archived, self.now())
+        for archived, exc in unreadable:  # after the archive is recorded: the failure is the row's last state
+            self.own_fault(archived.row, "parse", exc, archived=archived)
+        return parsed
 
-    def parse(self, files: list[_File]) -> None:
-        limit = self.runtime.settings.max_file_bytes
-        for file in files:
-            if file.done:
-                continue
-            try:
-                file.parsed = read_submission(file.data or b"", max_bytes=limit)
-            except Exception as exc:  # noqa: BLE001 - a reader bug must not stop the other files
-                self.own_fault(file, "parse", exc)
-
-    def judge_assess_post(self, files: list[_File], registry: Any) -> None:
+    def judge_assess_post(self, files: list[Parsed], registry: Registry) -> list[Posted]:
+        posted: list[Posted] = []
         pending = files
         for _ in range(MAX_ROUNDS):
             if not pending:
-                return
-            pending = self.judge_round(pending, registry)
+                return posted
+            done, pending = self.judge_round(pending, registry)
+            posted += done
         for file in pending:
             if file.row.attempts >= inbox.MAX_ATTEMPTS:  # no other intake collides run after run: its own fault
-                self.own_fault(file, "post", RuntimeError(f"collided with the ledger in {file.row.attempts} runs"))
+                self.own_fault(file.row, "post", RuntimeError(f"collided with the ledger in {file.row.attempts} runs"),
+                               archived=file.archived)
             else:
-                self.fail(file, "kept colliding with a concurrent intake; retried by the next run", retryable=True)
+                self.fail(file.row, "kept colliding with a concurrent intake; retried by the next run", retryable=True)
+        return posted
 
-    def judge_round(self, files: list[_File], registry: Any) -> list[_File]:
-        """Judge, assess and post ``files``; return those to judge again (they collided with another worker)."""
+    def judge_round(self, files: list[Parsed], registry: Registry) -> tuple[list[Posted], list[Parsed]]:
+        """Judge, assess and post ``files``: those posted, and those to judge again (they collided with another
+        worker)."""
         runtime = self.runtime
         numbers: set[str] = set()
         references: set[tuple[str, str]] = set()
+        readable: list[Parsed] = []
         for file in files:
             try:
-                numbers |= transaction_numbers(file.parsed)  # type: ignore[arg-type]
-                interchange = file.parsed.interchange  # type: ignore[union-attr]
+                numbers |= transaction_numbers(file.result)
+                interchange = file.result.interchange
                 if interchange is not None:
                     references.add((interchange.sender, interchange.control_reference))
             except Exception as exc:  # noqa: BLE001 - see judge below
-                self.own_fault(file, "judge", exc)
-        files = [file for file in files if not file.done]
+                self.own_fault(file.row, "judge", exc, archived=file.archived)
+                continue
+            readable.append(file)
         try:
             with Session(runtime.engine) as session, session.begin():
                 view = records.load_view(session, numbers, references,
-                                         [(f.row.key, f.sha256) for f in files if f.sha256])
-                posted_elsewhere = inbox.posted_ids(session, [f.row.id for f in files])
+                                         [(f.row.key, f.archived.sha256) for f in readable])
+                posted_elsewhere = inbox.posted_ids(session, [f.row.id for f in readable])
         except Exception as exc:
             if classify(exc) is FaultKind.TRANSIENT:
                 raise
             # The database refused a value of some file in the batch's lookup: find it by judging each file in
             # its own round (in order, so each is judged against the ledger with the ones before it posted).
-            if len(files) == 1:
-                self.own_fault(files[0], "judge", exc)
-                return []
-            return [again for file in files for again in self.judge_round([file], registry)]
-        judged_files: list[_File] = []
-        for file in files:
+            if len(readable) == 1:
+                self.own_fault(readable[0].row, "judge", exc, archived=readable[0].archived)
+                return [], []
+            posted: list[Posted] = []
+            again: list[Parsed] = []
+            for file in readable:
+                done, retry = self.judge_round([file], registry)
+                posted += done
+                again += retry
+            return posted, again
+        judged: list[Judged] = []
+        for file in readable:
             if file.row.id in posted_elsewhere:
-                file.done = True  # another worker posted it since this one claimed it: the answers are its own
-                continue
-            row = file.row
-            to_judge = FileToJudge(row.id, row.key, row.sender_id or "", row.file_name, file.sha256 or "",
-                                   row.business_date, file.data or b"", file.parsed)  # type: ignore[arg-type]
+                continue  # another worker posted it since this one claimed it: the answers are its own
+            row, archived = file.row, file.archived
+            to_judge = FileToJudge(row.id, row.key, row.sender_id or "", row.file_name, archived.sha256,
+                                   row.business_date, archived.data, file.result)
             try:
-                file.judged = judge_file(to_judge, view, reference=runtime.reference, registry=registry,
-                                         calendar=runtime.calendar)
+                verdicts = judge_file(to_judge, view, reference=runtime.reference, registry=registry,
+                                      calendar=runtime.calendar)
             except Exception as exc:  # noqa: BLE001 - a validator bug must not stop the other files
-                self.own_fault(file, "judge", exc)
+                self.own_fault(row, "judge", exc, archived=archived)
                 continue
-            judged_files.append(file)
-        assessed = self.assess(judged_files)
-        return self.post([f for f in judged_files if not f.done], assessed)
+            judged.append(Judged(file, verdicts))
+        assessed, judged = self.assess(judged)
+        return self.post(judged, assessed)
 
-    def assess(self, files: list[_File]) -> dict[DeclarationKey, Assessed]:
-        """(inbox id, position) of each accepted declaration (not a cancellation) → its assessment; one engine
-        call for the batch."""
+    def assess(self, files: list[Judged]) -> tuple[dict[DeclarationKey, Assessed], list[Judged]]:
+        """(inbox id, position) of each accepted declaration (not a cancellation) → its assessment, in one
+        engine call for the batch; and the files that go on to be posted."""
         keys, order = _to_assess(files)
         if not order:
-            return {}
+            return {}, files
         try:
             reference = self.runtime.reference
-            return assessed_by_declaration(assess_declarations(order, reference), keys, reference)
+            return assessed_by_declaration(assess_declarations(order, reference), keys, reference), files
         except Exception:  # noqa: BLE001 - a line validation let through, or an engine bug: find the file(s)
             log.info("the batch could not be assessed at once; assessing its files one by one", exc_info=True)
             return self.assess_one_by_one(files)
 
-    def assess_one_by_one(self, files: list[_File]) -> dict[DeclarationKey, Assessed]:
+    def assess_one_by_one(self, files: list[Judged]) -> tuple[dict[DeclarationKey, Assessed], list[Judged]]:
         """After the batch failed to assess (a line validation let through, an engine bug), the files that can
         be; the others are set aside."""
         result: dict[DeclarationKey, Assessed] = {}
+        kept: list[Judged] = []
         for file in files:
             keys, declarations = _to_assess([file])
-            if not declarations:
-                continue
-            try:
-                reference = self.runtime.reference
-                result.update(assessed_by_declaration(assess_declarations(declarations, reference), keys, reference))
-            except Exception as exc:  # noqa: BLE001 - that file's own fault
-                self.own_fault(file, "assess", exc)
-        return result
+            if declarations:
+                try:
+                    reference = self.runtime.reference
+                    result.update(assessed_by_declaration(assess_declarations(declarations, reference), keys,
+                                                          reference))
+                except Exception as exc:  # noqa: BLE001 - that file's own fault
+                    self.own_fault(file.row, "assess", exc, archived=file.archived)
+                    continue
+            kept.append(file)
+        return result, kept
 
-    def post(self, files: list[_File], assessed: dict[DeclarationKey, Assessed]) -> list[_File]:
-        """Post ``files``; return those to judge again (they collided with another worker).
+    def post(self, files: list[Judged], assessed: dict[DeclarationKey, Assessed]) -> tuple[list[Posted], list[Parsed]]:
+        """Post ``files``: those posted, and those to judge again (they collided with another worker).
 
         First the whole batch at once, one statement per table. Should the database refuse anything of it — a
         unique key taken by another worker, a value a column cannot hold, a file another worker posted
         meanwhile — that transaction is rolled back and the batch is posted again file by file, each file with
         all its rows inside its own SAVEPOINT, so that only the file at fault is set aside and a collision is
         judged again from that file on."""
-        pending = [file for file in files if not file.done]
+        if not files:
+            return [], []
         try:
-            return self.post_at_once(pending, assessed)
+            return self.post_at_once(files, assessed), []
         except _RowRefused as refused:
             log.info("the batch could not be posted at once (%s); posting file by file", refused)
-            return self.post_one_by_one(pending, assessed)
+            return self.post_one_by_one(files, assessed)
 
-    def post_at_once(self, files: list[_File], assessed: dict[DeclarationKey, Assessed]) -> list[_File]:
+    def post_at_once(self, files: list[Judged], assessed: dict[DeclarationKey, Assessed]) -> list[Posted]:
         now = self.now()
         try:
             with Session(self.runtime.engine) as session, session.begin():
@@ -381,14 +394,13 @@ class _Batch:
             if classify(exc) is FaultKind.TRANSIENT:
                 raise
             raise _RowRefused(exc) from exc
-        _keep(zip(files, booked, strict=True))
-        return []
+        return [_posted(file, done) for file, done in zip(files, booked, strict=True)]  # committed: now they are
 
-    def post_one_by_one(self, files: list[_File], assessed: dict[DeclarationKey, Assessed]) -> list[_File]:
-        retry: list[_File] = []
-        booked_files: list[tuple[_File, Booked]] = []
-        faulty: list[tuple[_File, BaseException]] = []
-        elsewhere: list[_File] = []
+    def post_one_by_one(self, files: list[Judged], assessed: dict[DeclarationKey, Assessed]
+                        ) -> tuple[list[Posted], list[Parsed]]:
+        retry: list[Parsed] = []
+        booked_files: list[tuple[Judged, Booked]] = []
+        faulty: list[tuple[Judged, BaseException]] = []
         now = self.now()
         with Session(self.runtime.engine) as session, session.begin():
             standing, originals = _terms(session, files)
@@ -403,11 +415,10 @@ class _Batch:
                         continue
                     log.info("inbox %s collided with a concurrent intake (%s); judging it again",
                              file.row.id, exc.orig)
-                    retry = files[index:]
+                    retry = [later.parsed for later in files[index:]]
                     break
                 except _PostedElsewhere:
-                    elsewhere.append(file)  # another worker posted it first: its answers are that worker's
-                    continue
+                    continue  # another worker posted it first: its answers are that worker's
                 except Exception as exc:
                     if classify(exc) is FaultKind.TRANSIENT:
                         raise
@@ -416,21 +427,18 @@ class _Batch:
                 standing.update(booking.standing)
                 originals.update(booking.originals)
                 booked_files.append((file, booked))
-        _keep(booked_files)
-        for file in elsewhere:
-            file.done = True
         for file, exc in faulty:
-            self.own_fault(file, "post", exc)
-        return retry
+            self.own_fault(file.row, "post", exc, archived=file.archived)
+        return [_posted(file, booked) for file, booked in booked_files], retry
 
-    def book(self, file: _File, assessed: dict[DeclarationKey, Assessed], standing: dict[str, dict[str, int]],
+    def book(self, file: Judged, assessed: dict[DeclarationKey, Assessed], standing: dict[str, dict[str, int]],
              originals: dict[str, OriginalTerms], now: datetime) -> Booking:
-        assert file.judged is not None and file.sha256 is not None
-        return book_file(file.judged, inbox_id=file.row.id, data=file.data or b"", sha256=file.sha256,
-                         business_date=file.row.business_date, moment=self.moment, now=now, assessed=assessed,
+        archived = file.archived
+        return book_file(file.verdicts, inbox_id=archived.row.id, data=archived.data, sha256=archived.sha256,
+                         business_date=archived.row.business_date, moment=self.moment, now=now, assessed=assessed,
                          standing=standing, originals=originals, calendar=self.runtime.calendar)
 
-    def write(self, session: Session, files: list[_File], bookings: list[Booking], now: datetime) -> list[Booked]:
+    def write(self, session: Session, files: list[Judged], bookings: list[Booking], now: datetime) -> list[Booked]:
         """Write what ``bookings`` book, one statement per table for all of them: interchanges, declarations,
         answer control references, the inbox rows' outcome (compare-and-set; ``_PostedElsewhere`` when another
         worker recorded one first), line assessments, postings."""
@@ -474,72 +482,76 @@ class _Batch:
         known.update((_interchange_key(b), interchange_id) for b, interchange_id in zip(new, new_ids, strict=True))
         return {b.inbox_id: known[_interchange_key(b)] for b in registering}
 
-    def restore(self, files: list[_File]) -> None:
+    def restore(self, rows: list[InboxRow]) -> list[Posted]:
         """Files posted by an earlier run whose answers were not written: their stored outcome, the model of
         the archived file and the stored amounts, to render the same answers again."""
-        if not files:
-            return
+        if not rows:
+            return []
         buckets = self.runtime.buckets
-        for file, (data, fault) in zip(files, self.io(lambda f: buckets.archive.read(f.row.archive_key), files),
-                                       strict=True):
+        restored: list[tuple[Archived, StoredOutcome, Any]] = []
+        for row, (data, fault) in zip(rows, self.io(lambda r: buckets.archive.read(r.archive_key), rows),
+                                      strict=True):
             if fault is not None:
-                self.fail(file, f"read archive: {fault}", retryable=not isinstance(fault, ObjectNotFound))
+                self.fail(row, f"read archive: {fault}", retryable=not isinstance(fault, ObjectNotFound))
                 continue
-            file.data = data
+            archived = Archived(row, data, row.sha256 or "")
             try:
-                stored = StoredOutcome.from_json(file.row.outcome)  # type: ignore[arg-type]
+                stored = StoredOutcome.from_json(row.outcome)  # type: ignore[arg-type]
+                interchange = None
                 if stored.answered:
-                    file.interchange = read_submission(data, max_bytes=self.runtime.settings.max_file_bytes).interchange
+                    interchange = read_submission(data, max_bytes=self.runtime.settings.max_file_bytes).interchange
             except Exception as exc:  # noqa: BLE001 - a reader bug must not stop the other files
-                self.own_fault(file, "read again to answer", exc)
+                self.own_fault(row, "read again to answer", exc, archived=archived)
                 continue
-            file.stored = stored
-        ids = [d.declaration_id for f in files if f.stored for d in f.stored.declarations
+            restored.append((archived, stored, interchange))
+        ids = [d.declaration_id for _, stored, _ in restored for d in stored.declarations
                if d.status == ACCEPTED and d.declaration_id is not None]
         with Session(self.runtime.engine) as session, session.begin():
             amounts = records.load_amounts(session, ids)
-        for file in files:
-            if file.stored is not None:
-                file.amounts = {i: amounts[i] for i in (d.declaration_id for d in file.stored.declarations)
-                                if i is not None and i in amounts}
+        return [
+            Posted(archived, stored, interchange, {i: amounts[i] for i in (d.declaration_id for d in stored.declarations)
+                                                   if i is not None and i in amounts})
+            for archived, stored, interchange in restored
+        ]
 
-    def answer(self, files: list[_File]) -> list[_File]:
-        """Write the answers of ``files``, mark them answered, take them out of the inbound bucket."""
-        rendered: list[tuple[_File, dict[str, bytes]]] = []
-        for file in files:
-            stored = file.stored
-            assert stored is not None
-            if not stored.answered:
-                rendered.append((file, {}))
-                continue
-            try:
-                outcome = file_outcome(file.row.file_name, file.row.sender_id or "", file.interchange, stored,
-                                       file.amounts)
-                rendered.append((file, render_answers(outcome, stored)))
-            except Exception as exc:  # noqa: BLE001 - an answer-writer bug must not stop the other files
-                self.own_fault(file, "answer", exc)
+    def answer(self, files: list[Posted]) -> list[Answered]:
+        """Write the answers of ``files``, mark them answered, take them out of the inbound bucket. Each file's
+        answers go to the I/O threads as soon as they are rendered, while the next file's are."""
         outbound = self.runtime.buckets.outbound
-        writes = [(file, key, data) for file, answers in rendered for key, data in answers.items()]
-        faults = {file.row.id: fault for (file, _, _), (_, fault) in
-                  zip(writes, self.io(lambda w: outbound.write(w[1], w[2]), writes), strict=True) if fault}
-        answered = []
-        for file, _ in rendered:
-            if file.done:
-                continue
-            fault = faults.get(file.row.id)
-            if isinstance(fault, InvalidKey):  # no store can hold an answer under this file's name
-                self.own_fault(file, "write answer", fault)
-            elif fault is not None:
-                self.fail(file, f"write answer: {fault}", retryable=True)
-            else:
-                answered.append(file)
-        self.stage_done("answered", answered)
+        writing: list[tuple[Posted, dict[str, Future]]] = []
+        with ThreadPoolExecutor(max_workers=IO_THREADS) as pool:
+            for file in files:
+                if not file.stored.answered:  # an earlier version of the same bytes was answered already
+                    writing.append((file, {}))
+                    continue
+                try:
+                    outcome = file_outcome(file.row.file_name, file.row.sender_id or "", file.interchange,
+                                           file.stored, file.amounts)
+                    answers = render_answers(outcome, file.stored)
+                except Exception as exc:  # noqa: BLE001 - an answer-writer bug must not stop the other files
+                    self.own_fault(file.row, "answer", exc, archived=file.archived, posted=True)
+                    continue
+                writing.append((file, {key: pool.submit(guarded(outbound.write), key, data)
+                                       for key, data in answers.items()}))
+            answered: list[Answered] = []
+            for file, writes in writing:
+                faults = [fault for _, fault in (write.result() for write in writes.values()) if fault is not None]
+                unnameable = [fault for fault in faults if isinstance(fault, InvalidKey)]
+                if unnameable:  # no store can hold an answer under this file's name
+                    self.own_fault(file.row, "write answer", unnameable[0], archived=file.archived, posted=True)
+                elif faults:
+                    self.fail(file.row, f"write answer: {faults[0]}", retryable=True)
+                else:
+                    answered.append(Answered(file, tuple(writes)))
+        self.stage_done("answered", [a.row for a in answered])
         with Session(self.runtime.engine) as session, session.begin():
-            inbox.record_answered(session, [f.row.id for f in answered], self.now())
-        self.remove_from_inbound([f.row for f in answered])
-        done = {file.row.id for file in answered}
-        self.answer_keys = tuple(key for file, answers in rendered if file.row.id in done for key in answers)
+            inbox.record_answered(session, [a.row.id for a in answered], self.now())
+        self.remove_from_inbound([a.row for a in answered])
         return answered
+
+    def io(self, action: Callable[[Any], Any], items: Sequence[Any]) -> list[tuple[Any, BaseException | None]]:
+        """``action`` over ``items`` on the I/O threads: (result, None) or (None, fault) per item, in order."""
+        return each_file(action, items, threads=IO_THREADS)
 
     def remove_from_inbound(self, rows: list[InboxRow]) -> None:
         inbound = self.runtime.buckets.inbound
@@ -558,19 +570,18 @@ class _Batch:
             if fault is not None:
                 log.warning("answered file %s not removed from the inbound bucket: %s", key, fault)
 
-    def summary(self, answered: list[_File], quarantined: int) -> IntakeSummary:
+    def summary(self, answered: list[Answered], quarantined: int) -> IntakeSummary:
         counts = {ACCEPTED: 0, REJECTED: 0, DUPLICATE: 0}
         codes: dict[str, int] = {}
         rejected_files: list[RejectedFile] = []
         interchanges = already = posted = 0
         for file in answered:
-            stored = file.stored
-            assert stored is not None
+            stored = file.posted.stored
             if not stored.answered:
                 already += 1
                 continue
-            posted += file.posted_cents
-            if file.interchange is not None:
+            posted += file.posted.posted_cents
+            if file.posted.interchange is not None:
                 interchanges += 1
             for declaration in stored.declarations:
                 counts[declaration.status] += 1
@@ -585,8 +596,13 @@ class _Batch:
             files=len(answered) - already, interchanges=interchanges, accepted=counts[ACCEPTED], rejected=counts[REJECTED],
             duplicate=counts[DUPLICATE], quarantined=quarantined, already_processed=already, posted_cents=posted,
             rejected_by_code=codes, failures=tuple(self.failures),
-            answers=getattr(self, "answer_keys", ()), rejected_files=tuple(rejected_files),
+            answers=tuple(key for file in answered for key in file.keys), rejected_files=tuple(rejected_files),
         )
+
+
+def _posted(file: Judged, booked: Booked) -> Posted:
+    """A file's record once its transaction is committed (never before: a rolled-back write leaves nothing)."""
+    return Posted(file.archived, booked.stored, booked.interchange, booked.amounts, booked.posted_cents)
 
 
 def _plain_md5(etag: str) -> bool:
@@ -609,33 +625,26 @@ class _PostedElsewhere(Exception):
     """Another worker recorded this file's outcome first: roll back what this attempt wrote."""
 
 
-def _to_assess(files: list[_File]) -> tuple[list[DeclarationKey], list[Declaration]]:
+def _to_assess(files: list[Judged]) -> tuple[list[DeclarationKey], list[Declaration]]:
     """The accepted declarations of ``files`` that are assessed (cancellations are not), with their keys."""
     keys: list[DeclarationKey] = []
     declarations: list[Declaration] = []
     for file in files:
-        for index, judged in enumerate(file.judged.declarations):  # type: ignore[union-attr]
+        for index, judged in enumerate(file.verdicts.declarations):
             if judged.status == ACCEPTED and judged.declaration.function != CANCELLATION:
                 keys.append((file.row.id, index))
                 declarations.append(judged.declaration)
     return keys, declarations
 
 
-def _terms(session: Session, files: list[_File]) -> tuple[dict[str, dict[str, int]], dict[str, OriginalTerms]]:
+def _terms(session: Session, files: list[Judged]) -> tuple[dict[str, dict[str, int]], dict[str, OriginalTerms]]:
     """What is still posted for, and the original's terms of, each transaction the files change or cancel."""
     changes = {
         j.declaration.transaction_number
-        for f in files for j in f.judged.accepted  # type: ignore[union-attr]
+        for f in files for j in f.verdicts.accepted
         if j.declaration.function != ORIGINAL
     }
     return records.load_standing(session, changes), records.load_originals(session, changes)
-
-
-def _keep(booked_files: Iterable[tuple[_File, Booked]]) -> None:
-    """Once committed, and only then, what the transaction wrote becomes the files' state."""
-    for file, booked in booked_files:
-        file.stored, file.interchange, file.amounts, file.posted_cents = (
-            booked.stored, booked.interchange, booked.amounts, booked.posted_cents)
 
 
 def _split(values: list[Any], sizes: list[int]) -> list[list[Any]]:
@@ -656,11 +665,10 @@ def answer_again(runtime: Runtime, rows: Sequence[InboxRow]) -> tuple[int, tuple
     """Write the answers of files already posted once more, from their stored outcome (``replay --reanswer``):
     byte for byte what was first written. Returns (files answered, keys written, failures)."""
     batch = _Batch(runtime, runtime.business_moment(None), None)
-    files = [_File(row) for row in rows if row.outcome is not None]
     try:
-        batch.restore(files)
-        answered = batch.answer([f for f in files if not f.done and f.stored is not None and f.stored.answered])
+        restored = batch.restore([row for row in rows if row.outcome is not None])
+        answered = batch.answer([file for file in restored if file.stored.answered])
         batch.set_aside_faulty()
     except SQLAlchemyError as exc:
         raise database_fault(exc, runtime.settings.db_url) from exc
-    return len(answered), batch.answer_keys, tuple(batch.failures)
+    return len(answered), tuple(key for file in answered for key in file.keys), tuple(batch.failures)
