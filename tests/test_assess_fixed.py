@@ -9,7 +9,14 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline.assess.fixed import INT64_LIMIT, multiply, parse_decimal_texts, plain_decimals, to_cents
+from pipeline.assess.fixed import (
+    INT64_LIMIT,
+    multiply,
+    parse_decimal_texts,
+    parse_joined_decimal_texts,
+    plain_decimals,
+    to_cents,
+)
 from pipeline.money import div_round
 
 
@@ -80,3 +87,11 @@ def test_div_round_of_int64_is_decimals_half_up(numerators, denominator):
     expected = [int((Decimal(n) / Decimal(denominator)).quantize(Decimal(1), rounding=ROUND_HALF_UP, context=EXACT_DIVISION))
                 for n in numerators]
     assert rounded == expected
+
+
+def test_joined_texts_are_parsed_as_the_list_unless_a_text_holds_a_newline():
+    texts = ["1000.00", "12", "0.5"]
+    parsed, exponent = parse_joined_decimal_texts("\n".join(texts), len(texts))
+    assert (parsed.tolist(), exponent) == (parse_decimal_texts(texts)[0].tolist(), 2)
+    assert parse_joined_decimal_texts("\n".join(["1\n2", "3"]), 2) is None  # three texts, not two
+    assert parse_joined_decimal_texts("", 0)[0].tolist() == []

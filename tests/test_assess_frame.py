@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import gc
+from dataclasses import replace
 
 import pandas as pd
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pipeline.assess.frame import build_line_frame, frame_from_columns, line_columns
 from pipeline.collector import collector_paused
+from pipeline.reference.types import digits
 from tests.test_assess_support import declaration, filed, line
 
 
@@ -54,3 +58,62 @@ def test_the_collector_is_paused_inside_and_restored_after():
         assert not gc.isenabled()  # left off, as it was
     finally:
         gc.enable()
+
+
+TEXTS = {
+    "number": ["1", "2", "10", "007", "1.5", "12.", "", "١٢", "1234567890", "0000000000000000000003"],
+    "classification": ["9503001010", "9503.00.10.10", "7325100010"],
+    "treatment": ["2", "10"],
+    "origin": ["CN", "US"],
+    "unit": ["NMB", "KGM"],
+    "quantity": ["10", "2.5", "0.125"],
+    "value": ["1000.00", "12", "0.5"],
+    "value_currency": [None, None, "", "EUR", "USD"],
+    "special_authority": [None, "24-25-GSTTPS"],
+    "gst_exemption": [None, "TA-GSTX"],
+    "excise_code": [None, "AC"],
+    "sima": [None, "TA-SIMA-PCT"],
+    "cargo_control": [None, "8000A1", "8000A2"],
+}
+LINES = st.builds(
+    line,
+    filer_amounts=st.lists(st.builds(filed, st.sampled_from(["CUD", "GST"]), st.sampled_from(["1.00", "n/a"])), max_size=2)
+    .map(tuple),
+    **{name: st.sampled_from(texts) for name, texts in TEXTS.items()},
+)
+DECLARATIONS = st.builds(
+    lambda lines, **fields: replace(declaration(**fields), lines=tuple(lines)),
+    st.lists(LINES, max_size=4),
+    currency=st.sampled_from(["USD", "JPY", None]),  # None: no invoice currency (validation rejects it)
+    release_date=st.sampled_from(["2025-05-05", "2025-05-06"]),
+    shipment_date=st.sampled_from(["2025-05-02", "2025-05-05"]),
+    cad_type=st.sampled_from(["AB", "C"]),
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(DECLARATIONS, max_size=5), st.sampled_from(["1000.00", "-3.5", "123456789012345678901.5"]))
+def test_the_frame_read_from_declarations_is_the_frame_of_their_columns(batch, odd_value):
+    """``build_line_frame`` reads the lines its own way (a tuple per line, texts joined): it gives the frame of
+    ``line_columns``, with each column the lines' own texts and categories in order of first appearance."""
+    if batch and batch[-1].lines:  # a value only the slow parser reads, now and then
+        batch[-1] = replace(batch[-1], lines=(*batch[-1].lines[:-1], replace(batch[-1].lines[-1], value=odd_value)))
+    frame = build_line_frame(batch)
+    expected = frame_from_columns(line_columns(batch))
+    pd.testing.assert_frame_equal(frame.lines, expected.lines)
+    pd.testing.assert_frame_equal(frame.filer, expected.filer)
+    assert (frame.value_exponent, frame.quantity_exponent) == (expected.value_exponent, expected.quantity_exponent)
+    lines = [(d, row) for d in batch for row in d.lines]
+    assert frame.lines["line"].tolist() == [row.line_number for _, row in lines]
+    mine = {
+        "classification": [digits(row.classification) for _, row in lines],
+        "origin": [row.origin for _, row in lines],
+        "currency": [row.value_currency or d.currency for d, row in lines],
+        "sima_code": [row.sima for _, row in lines],
+        "gst_exemption": [row.gst_exemption for _, row in lines],
+    }
+    for column, texts in mine.items():
+        assert frame.lines[column].astype(object).where(frame.lines[column].notna(), None).tolist() == texts, column
+        if column != "currency":  # the currencies of declarations without lines may be categories too
+            assert list(frame.lines[column].cat.categories) == [t for t in dict.fromkeys(texts) if t is not None], column
+    assert frame.filer["amount"].tolist() == [amount.amount for _, row in lines for amount in row.filer_amounts]

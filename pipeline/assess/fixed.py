@@ -105,43 +105,59 @@ def scaled_array(values: list[Decimal], exponent: int) -> np.ndarray:
 
 #: At most this many digits always fit in int64 (10**18 < 2**63).
 INT64_DIGITS = 18
-NEWLINE, DOT, ZERO_BYTE = ord("\n"), ord("."), np.uint8(ord("0"))
+NEWLINE, DOT, ZERO_BYTE = ord("\n"), ord("."), ord("0")
+#: Per byte: the factor and the addend of one Horner step (units × 10 + digit for a digit; a dot, a newline and
+#: any other byte leave the units as they are: only plain texts' units are used).
+_HORNER_FACTOR = np.ones(256, dtype=np.int64)
+_HORNER_FACTOR[ZERO_BYTE:ZERO_BYTE + 10] = 10
+_HORNER_DIGIT = np.zeros(256, dtype=np.int64)
+_HORNER_DIGIT[ZERO_BYTE:ZERO_BYTE + 10] = np.arange(10)
+#: Bytes that are neither a digit, a dot nor the newline between texts: none in a plain text.
+_OTHER_BYTE = np.ones(256, dtype=bool)
+_OTHER_BYTE[[*range(ZERO_BYTE, ZERO_BYTE + 10), DOT, NEWLINE]] = False
 
 
 def plain_decimals(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
     """Texts of ASCII digits with at most one ``.``, read with array operations: per text, its digits as an int
     (``"12.50"`` → 1250), its number of decimals (2), and whether it is such a *plain* text of 1 to 18 digits
-    (units and decimals of other texts are meaningless). None when a text holds a newline.
+    (units and decimals of other texts are meaningless). None when a text holds a newline."""
+    return joined_plain_decimals("\n".join(texts), len(texts))
 
-    The texts are joined into one buffer and read a character position at a time for all texts at once
-    (Horner's rule: units × 10 + digit), so the work is (number of texts) × (longest plain text).
+
+def joined_plain_decimals(joined: str, count: int) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """``plain_decimals`` of ``count`` texts given joined by newlines (a reader or the frame build joins them as
+    it reads them, while they are in the processor's cache). None when the newlines do not make ``count`` texts.
+
+    The buffer is classified once (its dots and other non-digits located and counted per text); the units are
+    read a character position at a time for all texts at once (Horner's rule: units × 10 + digit), so that work
+    is (number of texts) × (longest plain text).
     """
-    count = len(texts)
-    data = np.frombuffer("\n".join(texts).encode(), dtype=np.uint8)
-    ends = np.append(np.flatnonzero(data == NEWLINE), len(data))
+    if count == 0:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty, np.zeros(0, dtype=bool)
+    data = np.frombuffer((joined + "\n").encode(), dtype=np.uint8)
+    ends = np.flatnonzero(data == NEWLINE)
     if len(ends) != count:
         return None
     starts = np.concatenate(([0], ends[:-1] + 1))
     lengths = ends - starts
-    width = min(int(lengths.max(initial=0)), INT64_DIGITS + 1)
-    padded = np.concatenate((data, np.zeros(width, dtype=np.uint8)))
-    units = np.zeros(count, dtype=np.int64)
+    # dots and other bytes are few: counted per text from their positions (a text ends at the first newline after)
+    dot_at = np.flatnonzero(data == DOT)
+    dot_text = np.searchsorted(ends, dot_at)
+    dots = np.bincount(dot_text, minlength=count)
+    others = np.bincount(np.searchsorted(ends, np.flatnonzero(_OTHER_BYTE[data])), minlength=count)
+    digits = lengths - dots - others
+    plain = (others == 0) & (dots <= 1) & (digits >= 1) & (digits <= INT64_DIGITS)
     decimals = np.zeros(count, dtype=np.int64)
-    digits = np.zeros(count, dtype=np.int64)
-    after_dot = np.zeros(count, dtype=bool)
-    plain = lengths <= width
-    for position in range(width):
-        inside = position < lengths
-        character = padded[starts + position]
-        value = character - ZERO_BYTE  # uint8 arithmetic wraps, so bytes below "0" are large too
-        is_digit = (value < 10) & inside
-        is_dot = (character == DOT) & inside
-        units = np.where(is_digit, units * 10 + value, units)
-        digits += is_digit
-        decimals += is_digit & after_dot
-        plain &= ~(inside & ~is_digit & ~is_dot) & ~(is_dot & after_dot)
-        after_dot |= is_dot
-    plain &= (digits >= 1) & (digits <= INT64_DIGITS)
+    decimals[dot_text] = ends[dot_text] - dot_at - 1  # in a plain text, what follows the dot is digits
+    units = np.zeros(count, dtype=np.int64)
+    at = np.empty(count, dtype=np.int64)
+    for position in range(min(int(lengths.max()), INT64_DIGITS + 1)):
+        # a position past a text's end reads the text's own newline, which leaves the units as they are
+        np.minimum(np.add(starts, position, out=at), ends, out=at)
+        character = data[at]
+        units *= _HORNER_FACTOR[character]
+        units += _HORNER_DIGIT[character]
     return units, decimals, plain
 
 
@@ -152,13 +168,21 @@ def parse_decimal_texts(texts: list[str]) -> tuple[np.ndarray, int]:
     and its exponent. Texts of up to 18 ASCII digits are read by ``plain_decimals``; any other batch by Python's
     ``int`` (signs, more digits: then Python ints). No float is involved.
     """
-    count = len(texts)
+    parsed = parse_joined_decimal_texts("\n".join(texts), len(texts))
+    return _parse_with_int(texts) if parsed is None else parsed
+
+
+def parse_joined_decimal_texts(joined: str, count: int) -> tuple[np.ndarray, int] | None:
+    """``parse_decimal_texts`` of ``count`` texts joined by newlines; None when a text holds a newline (then
+    the texts must be parsed one by one)."""
     if count == 0:
         return np.zeros(0, dtype=np.int64), 0
-    parsed = plain_decimals(texts)
-    if parsed is None or not parsed[2].all():
-        return _parse_with_int(texts)
-    units, decimals, _ = parsed
+    parsed = joined_plain_decimals(joined, count)
+    if parsed is None:
+        return None
+    units, decimals, plain = parsed
+    if not plain.all():
+        return _parse_with_int(joined.split("\n"))
     return _to_common_exponent(units, decimals)
 
 
