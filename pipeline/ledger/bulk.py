@@ -3,7 +3,7 @@
 
 PostgreSQL's ``executemany`` (psycopg's pipeline mode) still sends one INSERT per row; COPY streams every row
 in one statement. The values go through the same column types as an INSERT would (``Money`` checks and
-converts, enums become their values, JSON is serialised; each money value object once), so what is stored is the same either way, and a value
+converts, enums become their values, JSON is serialised; each scalar value object once), so what is stored is the same either way, and a value
 the database refuses raises the same SQLAlchemy exception class (``DataError``, ``IntegrityError``,
 ``OperationalError`` …) as an INSERT would, for the caller's fault handling.
 
@@ -17,10 +17,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Table, func, insert, select, text
+from sqlalchemy import JSON, Connection, Table, func, insert, select, text
 from sqlalchemy.exc import DBAPIError, StatementError
-
-from pipeline.ledger.types import Money
 
 
 def insert_many(connection: Connection, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
@@ -80,12 +78,14 @@ def insert_returning_ids(connection: Connection, table: Table, rows: Sequence[Ma
 
 
 def _converter(table: Table, name: str, connection: Connection) -> Callable[[Any], Any] | None:
-    """The column's bind processor; for money, remembered per value object (a batch's amounts are a few
-    thousand objects shared by its rows — ``from_cents`` is memoised by the caller — and each conversion checks
-    exactness and bounds). Keyed by identity, so an int or a float equal to a seen Decimal is still refused."""
+    """The column's bind processor, remembered per value object for the scalar columns: a batch's rows share
+    few objects per column (its posting time, business date, kinds, and ``Decimal`` amounts, which the caller
+    memoises), and money conversion checks exactness and bounds each time. Keyed by identity, so an int or a
+    float equal to a seen Decimal is still refused. JSON documents are one object per row: not remembered."""
     dialect = connection.dialect
-    convert = table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
-    if convert is None or not isinstance(table.c[name].type, Money):
+    column_type = table.c[name].type
+    convert = column_type.dialect_impl(dialect).bind_processor(dialect)
+    if convert is None or isinstance(column_type, JSON):
         return convert
     seen: dict[int, tuple[Any, Any]] = {}  # id → (the value, kept alive so its id is not reused; converted)
 

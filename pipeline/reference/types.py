@@ -19,6 +19,8 @@ def in_window(on: date, start: date | None, end: date | None) -> bool:
 
 def digits(classification: str) -> str:
     """The ASCII digits of a classification (``9503.00.10.10`` → ``9503001010``; see pipeline.digits)."""
+    if classification.isascii() and classification.isdigit():  # already digits only, as most are
+        return classification
     return "".join(ch for ch in classification if "0" <= ch <= "9")
 
 
