@@ -112,6 +112,8 @@ class RunFigures:
     mapped_seconds: float  # first mapped batch's start to the last one's end
     busy_seconds: float  # the mapped batches' durations, summed
     task_seconds: float  # every task instance's duration, summed
+    discover_seconds: float  # the discovery task's duration
+    summarize_seconds: float  # the summary task's duration
     mapped: int
     batch_files: tuple[int, ...]
     task_cpu: float  # CPU seconds of the executor's workers and their task processes during the run
@@ -327,6 +329,8 @@ def run_dag(folder: Path, workers: int, *, batch_size: int, db: str | None, airf
                 wall_seconds=span_seconds([ti for ti in instances if ti["state"] == "success"]),
                 mapped_seconds=span_seconds(mapped), busy_seconds=busy_seconds(mapped),
                 task_seconds=busy_seconds(instances), mapped=len(mapped),
+                discover_seconds=busy_seconds([ti for ti in instances if ti["task_id"] == "discover_inbound_files"]),
+                summarize_seconds=busy_seconds([ti for ti in instances if ti["task_id"] == "summarize_run"]),
                 batch_files=tuple(len(batch["inbox_ids"]) for batch in batches),
                 task_cpu=task_cpu_after - task_cpu, airflow_cpu=airflow_cpu_after - airflow_cpu,
                 outcome=outcome, summary=summary or {},
@@ -387,7 +391,8 @@ def figure_lines(run: RunFigures, first: RunFigures | None) -> str:
         f"    DAG run {run.state}: {run.wall_seconds:7.1f} s wall   {rate:6,.0f} CADs/s   {run.mapped} mapped "
         f"batches of {', '.join(map(str, run.batch_files))} files{speed_up}",
         f"    mapped batches: {run.mapped_seconds:.1f} s from first start to last end, {run.busy_seconds:.1f} s "
-        f"busy (on average {concurrency:.2f} at a time)",
+        f"busy (on average {concurrency:.2f} at a time); outside them {run.wall_seconds - run.mapped_seconds:.1f} s: "
+        f"discovery {run.discover_seconds:.1f} s, summary {run.summarize_seconds:.1f} s, the rest between tasks",
         f"    CPU: {run.task_cpu:.1f} s in task processes ({on_core:.0%} of their {run.task_seconds:.1f} s of wall: "
         f"the rest waiting for a core, a lock or I/O), {run.airflow_cpu:.1f} s in the scheduler, DAG processor "
         f"and API server",
