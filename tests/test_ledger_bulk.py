@@ -3,6 +3,7 @@ store them, and a value the database refuses raises the SQLAlchemy exception an 
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from decimal import Decimal
 
@@ -11,7 +12,14 @@ from sqlalchemy import Engine, select
 from sqlalchemy.exc import DataError, IntegrityError, StatementError
 from sqlalchemy.orm import Session
 
-from pipeline.ledger import ChargeType, DeclarationRecord, DeclarationStatus, LineAssessment, Posting, PostingKind
+from pipeline.ledger import (
+    ChargeType,
+    DeclarationRecord,
+    DeclarationStatus,
+    LineAssessment,
+    Posting,
+    PostingKind,
+)
 from pipeline.ledger.bulk import insert_many, insert_returning_ids
 from pipeline.orchestration.faults import FaultKind, classify
 from tests import ledger_rows as rows
@@ -107,3 +115,20 @@ def test_money_refuses_an_int_even_after_the_same_amount_as_a_decimal(ledger_eng
                 posting_row(owner, ChargeType.GST, Decimal("5")), posting_row(owner, ChargeType.GST, 5),
             ])
     assert isinstance(refused.value.orig, TypeError)
+
+
+def test_json_documents_are_stored_as_the_standard_library_reads_them(ledger_engine: Engine) -> None:
+    """Findings and explanations are written with orjson; what is read back is the document, including keys
+    that are not text and integers beyond 64 bits (which orjson refuses and the standard library writes)."""
+    from pipeline.ledger.database import json_text
+
+    document = {"gst": {"rate": "5%", "note": "é\tb\\c\n"}, 7: [1, 2], "huge": 2**70}
+    assert json.loads(json_text(document)) == {"gst": {"rate": "5%", "note": "é\tb\\c\n"}, "7": [1, 2], "huge": 2**70}
+    with Session(ledger_engine) as session, session.begin():
+        owner = declaration_id(session)
+        insert_many(session.connection(), LineAssessment.__table__, [{
+            "declaration_id": owner, "line": 1, "classification": "0101210010", "treatment": "2", "origin": "US",
+            **{name: Decimal("1.05") for name in AMOUNTS}, "explanation": document,
+        }])
+    with Session(ledger_engine) as session:
+        assert session.scalars(select(LineAssessment)).one().explanation == json.loads(json.dumps(document))

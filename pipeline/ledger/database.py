@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
+import orjson
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
@@ -76,6 +78,16 @@ def _sqlite_begin(connection: Connection) -> None:
     connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+def json_text(document: Any) -> str:
+    """The JSON text stored for a document (findings, explanations, outcomes): orjson, many times quicker than
+    the standard library on a batch's thousands of documents; the standard library for what orjson refuses
+    (an integer beyond 64 bits), so that any document the standard library could store is stored."""
+    try:
+        return orjson.dumps(document, option=orjson.OPT_NON_STR_KEYS).decode()
+    except (TypeError, orjson.JSONEncodeError):
+        return json.dumps(document)
+
+
 def engine_for(db_url: str, **options: Any) -> Engine:
     """An engine for ``CARM_DB_URL``: ``sqlite:///path`` (folder created on demand) or
     ``postgresql+psycopg://…`` (``postgresql://`` is taken to mean psycopg 3). Extra options go to
@@ -86,11 +98,11 @@ def engine_for(db_url: str, **options: Any) -> Engine:
             database = url.database or ""
             if database and database != ":memory:" and not database.startswith("file:"):
                 Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
-            engine = create_engine(url, **options)
+            engine = create_engine(url, json_serializer=json_text, **options)
             event.listen(engine, "connect", _sqlite_connect)
             event.listen(engine, "begin", _sqlite_begin)
             return engine
-        return create_engine(url, pool_pre_ping=True, **options)
+        return create_engine(url, pool_pre_ping=True, json_serializer=json_text, **options)
     except (ArgumentError, NoSuchModuleError) as exc:
         raise ConfigurationError(f"CARM_DB_URL {url.render_as_string()!r}: {exc}") from exc
 
