@@ -95,3 +95,11 @@ def test_joined_texts_are_parsed_as_the_list_unless_a_text_holds_a_newline():
     assert (parsed.tolist(), exponent) == (parse_decimal_texts(texts)[0].tolist(), 2)
     assert parse_joined_decimal_texts("\n".join(["1\n2", "3"]), 2) is None  # three texts, not two
     assert parse_joined_decimal_texts("", 0)[0].tolist() == []
+
+
+def test_texts_are_read_alike_whatever_the_block_of_texts(monkeypatch):
+    texts = ["1000.00", "12", "0.5", "x", "3.125", "7"]
+    whole = [column.tolist() for column in plain_decimals(texts)]
+    monkeypatch.setattr("pipeline.assess.fixed.HORNER_BLOCK", 4)  # two blocks: 4 texts and 2
+    assert [column.tolist() for column in plain_decimals(texts)] == whole
+    assert whole[0][:3] == [100000, 12, 5]

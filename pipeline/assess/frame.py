@@ -146,7 +146,7 @@ def build_line_frame(declarations: Sequence[Declaration]) -> LineFrame:
 
 #: Lines read together: while every field of a chunk is read, its objects stay in the processor's cache (a
 #: million lines do not fit, and a pass per field over them all waits on memory for every object).
-READ_CHUNK = 2048
+READ_CHUNK = 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -204,10 +204,13 @@ def _read_declarations(declarations: Sequence[Declaration]) -> dict[str, _Coded]
     first declaration that gave it."""
     seen: list[dict] = [{} for _ in DECLARATION_TEXTS]
     currency, release, shipment, cad_type = (texts.setdefault for texts in seen)
-    first = np.array(
-        [(currency(d.currency, row), release(d.release_date, row), shipment(d.shipment_date, row), cad_type(d.cad_type, row))
-         for row, d in enumerate(declarations)],
+    first = np.fromiter(
+        chain.from_iterable(
+            [(currency(d.currency, row), release(d.release_date, row), shipment(d.shipment_date, row), cad_type(d.cad_type, row))
+             for row, d in enumerate(declarations)]
+        ),
         dtype=np.int64,
+        count=len(declarations) * len(DECLARATION_TEXTS),
     ).reshape(len(declarations), len(DECLARATION_TEXTS))
     return {name: _coded_first(first[:, position], list(seen[position])) for position, name in enumerate(DECLARATION_TEXTS)}
 
