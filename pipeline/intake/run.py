@@ -12,6 +12,7 @@ die with the process that started them (``worker_pool``).
 from __future__ import annotations
 
 import ctypes
+import functools
 import os
 import signal
 import sys
@@ -150,16 +151,20 @@ def sender_groups(runtime: Runtime, ids: Sequence[int]) -> list[list[int]]:
 
 def process_in_worker(settings: Settings, ids: list[int], moment: datetime) -> IntakeSummary:
     """One sender's files, in a worker process with a runtime of its own."""
+    runtime = worker_runtime(settings)
+    summary = IntakeSummary()
+    for part in inbox.chunks(ids, BATCH_FILES):
+        summary = summary.merge(process_batch(runtime, part, as_of=moment))
+    return summary
+
+
+@functools.cache
+def worker_runtime(settings: Settings) -> Runtime:
+    """The worker process's runtime (engine, buckets, reference data), opened for its first sender and kept for
+    the others it is given; it goes with the process (workers die with the run, ``worker_pool``)."""
     from pipeline.runtime import open_runtime
 
-    runtime = open_runtime(settings, upgrade_schema=False)
-    try:
-        summary = IntakeSummary()
-        for part in inbox.chunks(ids, BATCH_FILES):
-            summary = summary.merge(process_batch(runtime, part, as_of=moment))
-        return summary
-    finally:
-        runtime.engine.dispose()
+    return open_runtime(settings, upgrade_schema=False)
 
 
 def record_run(runtime: Runtime, kind: str, moment: datetime, started: datetime, summary: IntakeSummary) -> None:
