@@ -81,14 +81,14 @@ def cusres_segments(outcome: DeclarationOutcome, issued: str, fit: Callable[[str
         amounts = amount_segments or AmountSegments(interface_characters())
         body += amounts("3", outcome.totals)
         for line, line_amounts in sorted(outcome.line_amounts.items()):
-            body.append(segment("CST", str(line)))
+            body.append(amounts.line(line))
             body += amounts("1", line_amounts)
     return body
 
 
 class AmountSegments:
     """``TAX+<function>+<type>'  MOA+161:<amount>'`` for each charge type the amounts hold, in the spec's order,
-    as text written with one answer's service characters. Each distinct segment is written once: an answer of
+    and the ``CST`` of each line, as text written with one answer's service characters. Each distinct segment is written once: an answer of
     200 CADs repeats a few dozen of them (the eight TAX segments, 0.00 above all) thousands of times. Charge
     codes and amounts are letters, digits, '.' and '-', which every syntax level carries."""
 
@@ -96,6 +96,14 @@ class AmountSegments:
         self._chars = chars
         self._tax: dict[tuple[str, str], str] = {}
         self._moa: dict[int, str] = {}
+        self._cst: dict[int, str] = {}
+
+    def line(self, number: int) -> str:
+        """``CST+<line>'``, which starts a line's amounts."""
+        cst = self._cst.get(number)
+        if cst is None:
+            cst = self._cst[number] = format_segment("CST", str(number), chars=self._chars)
+        return cst
 
     def __call__(self, function: str, amounts: Mapping[str, int]) -> list[str]:
         written: list[str] = []
