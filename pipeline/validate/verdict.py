@@ -15,6 +15,8 @@ class DeclarationVerdict:
 
     @property
     def errors(self) -> tuple[Finding, ...]:
+        if not self.findings:  # most declarations: asked for often, on every judging and booking step
+            return ()
         return tuple(f for f in self.findings if not f.is_warning)
 
     @property
