@@ -170,7 +170,7 @@ def _read_lines(lines: list) -> _ReadLines:
     """Every field the frame needs of every line, a chunk of lines at a time: the codes (``CODE_FIELDS``) as one
     tuple numbered by a dictionary (its first row), the number, quantity and value texts joined by newlines."""
     first_rows: dict[tuple, int] = {}
-    number_of = first_rows.setdefault
+    first_row_of = first_rows.setdefault
     first: list[int] = []
     joined: dict[str, list[str]] = {"number": [], "quantity": [], "value": []}
     numbers, quantities, values = joined.values()
@@ -181,7 +181,7 @@ def _read_lines(lines: list) -> _ReadLines:
         chunk = lines[start:start + READ_CHUNK]
         keys = [(line.classification, line.treatment, line.origin, line.unit, line.value_currency,
                  line.special_authority, line.gst_exemption, line.excise_code, line.sima) for line in chunk]
-        first += map(number_of, keys, range(start, start + len(chunk)))
+        first += map(first_row_of, keys, range(start, start + len(chunk)))
         numbers.append("\n".join([line.number for line in chunk]))
         quantities.append("\n".join([line.quantity for line in chunk]))
         values.append("\n".join([line.value for line in chunk]))
