@@ -6,8 +6,9 @@ files EDIFACT, about 170 MB, a few faulty CADs and files); ``--cads N`` makes a 
 proportions. It is generated once per seed and shape into ``var/bench-cache/`` (``--cache``) and reused: the
 generation is never timed. Then, in one run, each part after printing the load average:
 
-(a) pydifact's ``Interchange.from_str`` (it only splits segments) over every EDIFACT file of the day;
-(b) our EDIFACT reading (``pipeline.parsers.read_submission``, into the model) over the same bytes;
+(a) pydifact's ``Interchange.from_str`` (it only splits segments) over every EDIFACT file of the day, and
+(b) our EDIFACT reading (``pipeline.parsers.read_submission``, into the model) over the same bytes, file by file
+    in turn with (a), so that a load that comes and goes on a shared machine falls on both alike;
 (c) intake (``run_intake``: discover, archive, read, validate against the ledger, assess, post, answer) of the
     whole day on PostgreSQL — a fresh database on the server of ``--db`` (default ``CARM_BENCH_POSTGRES_URL`` or
     the local server), skipped with a message when none answers — and on SQLite. Each intake runs in a child
@@ -61,34 +62,40 @@ def edifact_files(folder: Path) -> list[bytes]:
     return [(folder / entry["path"]).read_bytes() for entry in manifest["files"] if entry["syntax"] == "edifact"]
 
 
-def time_pydifact(files: list[bytes]) -> tuple[float, float, int]:
-    """Seconds (wall and CPU) to split every file with pydifact, and how many it refused (the day's broken
-    files)."""
+def time_reading(files: list[bytes], *, with_pydifact: bool) -> dict[str, tuple[float, float, int]]:
+    """Seconds (wall and CPU) to split every file with pydifact and to read it into the model with ours, file by
+    file in turn (so that both see the same machine: a load that comes and goes falls on both), and how many files
+    pydifact refused (the day's broken files) and ours found syntax errors in (S codes)."""
     from pydifact.segmentcollection import Interchange
 
-    refused = 0
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # pydifact warns per segment that it has no D.96B directory
-        Interchange.from_str(files[0].decode("latin-1"))  # warm-up
-        started, cpu = time.perf_counter(), time.process_time()
-        for data in files:
-            try:
-                Interchange.from_str(data.decode("latin-1"))
-            except Exception:  # noqa: BLE001 - a broken file (S01 and the like) is refused, as it should be
-                refused += 1
-        return time.perf_counter() - started, time.process_time() - cpu, refused
-
-
-def time_our_reading(files: list[bytes]) -> tuple[float, float, int]:
-    """Seconds (wall and CPU) to read every file into the model, and how many had syntax errors (S codes)."""
     from pipeline.parsers import read_submission
 
-    read_submission(files[0])  # warm-up: compiled patterns and tables
-    refused = 0
-    started, cpu = time.perf_counter(), time.process_time()
-    for data in files:
-        refused += not read_submission(data).syntax_ok
-    return time.perf_counter() - started, time.process_time() - cpu, refused
+    totals = {"pydifact": [0.0, 0.0, 0], "ours": [0.0, 0.0, 0]}
+
+    def pydifact(data: bytes) -> int:
+        try:
+            Interchange.from_str(data.decode("latin-1"))
+        except Exception:  # noqa: BLE001 - a broken file (S01 and the like) is refused, as it should be
+            return 1
+        return 0
+
+    def ours(data: bytes) -> int:
+        return int(not read_submission(data).syntax_ok)
+
+    readers = {"pydifact": pydifact, "ours": ours} if with_pydifact else {"ours": ours}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # pydifact warns per segment that it has no D.96B directory
+        for read in readers.values():
+            read(files[0])  # warm-up: compiled patterns and tables
+        for data in files:
+            for name, read in readers.items():
+                started, cpu = time.perf_counter(), time.process_time()
+                refused = read(data)
+                total = totals[name]
+                total[0] += time.perf_counter() - started
+                total[1] += time.process_time() - cpu
+                total[2] += refused
+    return {name: (wall, cpu, refused) for name, (wall, cpu, refused) in totals.items() if name in readers}
 
 
 # ============================================================================================ intake, in a child
@@ -263,18 +270,18 @@ def main(argv: list[str]) -> int:
           f"{how} in {time.perf_counter() - started:.1f} s (not timed)\n  {stored.folder}", flush=True)
 
     files = edifact_files(stored.folder)
+    load = _load()
+    reading = time_reading(files, with_pydifact=not args.skip_pydifact)
     pydifact = None
-    if not args.skip_pydifact:
-        load = _load()
-        pydifact, pydifact_cpu, refused = time_pydifact(files)
+    if "pydifact" in reading:
+        pydifact, pydifact_cpu, refused = reading["pydifact"]
         print(f"  pydifact split    {pydifact:8.1f} s  {record['edifact_declarations'] / pydifact:8,.0f} CADs/s  "
               f"{record['edifact_bytes'] / pydifact / 1e6:6.2f} MB/s  {pydifact_cpu:.1f} CPU-s  ({refused} files "
               f"refused; load before {load:.1f})", flush=True)
-    load = _load()
-    ours, ours_cpu, refused = time_our_reading(files)
+    ours, ours_cpu, refused = reading["ours"]
     print(f"  our EDIFACT read  {ours:8.1f} s  {record['edifact_declarations'] / ours:8,.0f} CADs/s  "
           f"{record['edifact_bytes'] / ours / 1e6:6.2f} MB/s  {ours_cpu:.1f} CPU-s  ({refused} files with S codes; "
-          f"load before {load:.1f})")
+          f"read file by file in turn with pydifact's split)")
     if pydifact is not None:
         ratio = pydifact / ours
         print(f"    pydifact / ours = {ratio:.1f} x  (target >= {READING_RATIO:.0f}: {verdict(ratio >= READING_RATIO)}; "

@@ -3,6 +3,7 @@ senders it is given next) posts and answers exactly what one process does."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -74,3 +75,16 @@ def test_two_workers_post_and_answer_what_one_process_does(
     assert (one.rejected, one.posted_total) == (two.rejected, two.posted_total)
     assert one_ledger == two_ledger
     assert one_answers == two_answers and len(two_answers) == 3 * (2 + 2 + 1)  # CONTRL+CUSRES ×2, XML ×1
+
+
+def test_a_run_uses_a_worker_per_core_when_it_has_a_batch_of_files_or_megabytes_to_read() -> None:
+    from pipeline.intake.run import BATCH_FILES, MAX_WORKERS, WORKERS_FROM_BYTES, worker_count
+
+    per_core = min(os.cpu_count() or 1, MAX_WORKERS)
+    a_fifth_of_a_day = worker_count(None, 110, 8, None, size=33_000_000)  # 22,000 CADs in 110 files
+    assert a_fifth_of_a_day == min(per_core, 8) and WORKERS_FROM_BYTES < 33_000_000
+    assert worker_count(None, BATCH_FILES + 1, 40, None, size=1_000) == min(per_core, 40)
+    assert worker_count(None, 9, 3, None, size=20_000) == 1  # a few small files: this process
+    assert worker_count(None, 110, 1, None, size=33_000_000) == 1  # one sender's files keep their order
+    assert worker_count(None, 110, 8, lambda stage, ids: None, size=33_000_000) == 1  # the hook lives here
+    assert worker_count(3, 9, 2, None) == 2  # asked for: no more than the senders

@@ -44,6 +44,9 @@ if TYPE_CHECKING:
 Progress = Callable[[int, int], None]
 #: At most this many worker processes (each holds a batch in memory and a database connection).
 MAX_WORKERS = 4
+#: Runs reading more than this use a worker per core even with fewer files than a batch (about 5,000 CADs: a few
+#: seconds of work, against a fraction of a second to start the workers).
+WORKERS_FROM_BYTES = 8 * 2**20
 
 
 def run_intake(
@@ -60,8 +63,9 @@ def run_intake(
     total = len(found.pending)
     if progress is not None:
         progress(0, total)
-    groups = sender_groups(runtime, found.pending)
-    count = worker_count(workers, total, len(groups), after_stage)
+    sizes: dict[str | None, int] = {}
+    groups = sender_groups(runtime, found.pending, sizes=sizes)
+    count = worker_count(workers, total, len(groups), after_stage, size=sum(sizes.values()))
     done = 0
     if count <= 1:
         for part in inbox.chunks(found.pending, BATCH_FILES):
@@ -123,17 +127,24 @@ def _process_context():  # noqa: ANN202 - a multiprocessing context
     return get_context("fork" if "fork" in get_all_start_methods() else "spawn")
 
 
-def worker_count(requested: int | None, files: int, groups: int, after_stage: StageHook | None) -> int:
+def worker_count(requested: int | None, files: int, groups: int, after_stage: StageHook | None, *,
+                 size: int = 0) -> int:
+    """Worker processes for a run of ``files`` (``size`` bytes) from ``groups`` senders: ``requested``, else one
+    per core (up to ``MAX_WORKERS``) when there is more than a batch of files or more than ``WORKERS_FROM_BYTES``
+    to read, else this process alone (starting workers costs more than it saves on a few small files)."""
     if after_stage is not None or groups <= 1:
         return 1  # a hook lives in this process; one sender cannot be split without losing its order
     if requested is None:
-        requested = min(os.cpu_count() or 1, MAX_WORKERS) if files > BATCH_FILES else 1
+        large = files > BATCH_FILES or size > WORKERS_FROM_BYTES
+        requested = min(os.cpu_count() or 1, MAX_WORKERS) if large else 1
     return max(1, min(requested, groups))
 
 
-def sender_groups(runtime: Runtime, ids: Sequence[int]) -> list[list[int]]:
-    """The pending ids by sender folder (each in id order), the largest group (in bytes) first."""
-    sizes: dict[str | None, int] = {}
+def sender_groups(runtime: Runtime, ids: Sequence[int], *, sizes: dict[str | None, int] | None = None
+                  ) -> list[list[int]]:
+    """The pending ids by sender folder (each in id order), the largest group (in bytes) first; ``sizes``, when
+    given, receives each sender's bytes."""
+    sizes = {} if sizes is None else sizes
     members: dict[str | None, list[int]] = {}
     try:
         with Session(runtime.engine) as session:
