@@ -57,6 +57,7 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from pipeline import clock
+from pipeline.collector import collector_paused
 from pipeline.answers import ACCEPTED, DUPLICATE, REJECTED
 from pipeline.assess import assess_declarations
 from pipeline.errors import TerminalError, TransientError
@@ -113,7 +114,8 @@ def process_batch(
     try:
         with leased(runtime.engine, ids) as mine:  # files of senders another running intake works on are its own
             for part in inbox.chunks(mine, BATCH_FILES):
-                summary = summary.merge(_Batch(runtime, moment, after_stage).run(part))
+                with collector_paused():  # a batch's models and rows hold no cycles; see pipeline.collector
+                    summary = summary.merge(_Batch(runtime, moment, after_stage).run(part))
     except SQLAlchemyError as exc:
         raise database_fault(exc, runtime.settings.db_url) from exc
     return summary.timed(time.perf_counter() - started)
