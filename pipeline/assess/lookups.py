@@ -115,24 +115,26 @@ def first_in_window(
 ) -> np.ndarray:
     """For each row, the payload of the first candidate of its group whose [start, end] holds its day, else -1.
 
-    ``candidates[g]`` lists ``(start_day, end_day, payload)`` in priority order. Work is proportional to the rows
-    of groups that have candidates.
+    ``candidates[g]`` lists ``(start_day, end_day, payload)`` in priority order. The candidates are laid out as
+    tables indexed by group, one per rank in the lists, so that the work is a few array passes over the rows per
+    rank (no sort of the rows by group).
     """
     chosen = np.full(len(group), -1, dtype=np.int64)
     if not candidates or len(group) == 0:
         return chosen
-    order = np.argsort(group, kind="stable")
-    ordered = group[order]
+    size = max(candidates) + 1
+    depth = max(len(windows) for windows in candidates.values())
+    # column `size` (and any group without candidates) holds an empty window: start after end
+    starts = np.full((depth, size + 1), OPEN_END, dtype=np.int64)
+    ends = np.full((depth, size + 1), OPEN_START, dtype=np.int64)
+    payloads = np.full((depth, size + 1), -1, dtype=np.int64)
     for key, windows in candidates.items():
-        low, high = np.searchsorted(ordered, [key, key + 1])
-        if low == high:
-            continue
-        rows = order[low:high]
-        days = day[rows]
-        picked = np.full(len(rows), -1, dtype=np.int64)
-        for start, end, payload in reversed(windows):  # the first candidate is assigned last, so it wins
-            picked[(days >= start) & (days <= end)] = payload
-        chosen[rows] = picked
+        for rank, (start, end, payload) in enumerate(windows):
+            starts[rank, key], ends[rank, key], payloads[rank, key] = start, end, payload
+    group = np.where((group >= 0) & (group < size), group, size)
+    for rank in reversed(range(depth)):  # the first candidate is assigned last, so it wins
+        hit = np.flatnonzero((starts[rank][group] <= day) & (day <= ends[rank][group]))
+        chosen[hit] = payloads[rank][group[hit]]
     return chosen
 
 
