@@ -57,9 +57,9 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from pipeline import clock
-from pipeline.collector import collector_paused
 from pipeline.answers import ACCEPTED, DUPLICATE, REJECTED
 from pipeline.assess import assess_declarations
+from pipeline.collector import collector_paused
 from pipeline.errors import TerminalError, TransientError
 from pipeline.intake import inbox, records
 from pipeline.intake.answering import StoredOutcome, file_outcome, rejection_codes, render_answers
@@ -74,7 +74,7 @@ from pipeline.intake.quarantine import quarantine_reason, quarantine_rows, set_a
 from pipeline.intake.stages import Answered, Archived, Judged, Parsed, Posted
 from pipeline.intake.summary import FileFailure, IntakeSummary, RejectedFile
 from pipeline.ledger import LineAssessment, Posting, load_registry
-from pipeline.ledger.database import database_fault
+from pipeline.ledger.database import database_fault, reading
 from pipeline.ledger.models import InboxState
 from pipeline.model import CANCELLATION, ORIGINAL, Declaration
 from pipeline.orchestration.faults import FaultKind, classify
@@ -298,7 +298,7 @@ class _Batch:
                 continue
             readable.append(file)
         try:
-            with Session(runtime.engine) as session, session.begin():
+            with Session(reading(runtime.engine)) as session, session.begin():
                 view = records.load_view(session, numbers, references,
                                          [(f.row.key, f.archived.sha256) for f in readable])
                 posted_elsewhere = inbox.posted_ids(session, [f.row.id for f in readable])

@@ -74,8 +74,21 @@ def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
 
 def _sqlite_begin(connection: Connection) -> None:
     # IMMEDIATE takes the write lock up front: two sessions that read then write cannot deadlock into
-    # SQLITE_BUSY (which busy_timeout does not retry); they queue instead. Readers still read under WAL.
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+    # SQLITE_BUSY (which busy_timeout does not retry); they queue instead. A transaction that only reads
+    # (``reading``) begins deferred: under WAL it reads a snapshot without waiting for a writer.
+    if connection.get_execution_options().get(_READ_ONLY):
+        connection.exec_driver_sql("BEGIN")
+    else:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+_READ_ONLY = "carm_read_only"
+
+
+def reading(engine: Engine) -> Engine:
+    """``engine`` for transactions that only read: on SQLite they take no write lock, so a worker judging its
+    files does not wait for another worker's posting; elsewhere the same engine."""
+    return engine.execution_options(**{_READ_ONLY: True})
 
 
 def json_text(document: Any) -> str:
