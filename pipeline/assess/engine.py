@@ -201,6 +201,25 @@ def _windowed(batch: _Batch, rows: np.ndarray, keys, find, table: RowTable) -> n
     return chosen
 
 
+#: Per currency series (by identity; the series is kept so that its id stays its own): its publication days and
+#: the ExchangeRate of each observation. A batch of 300,000 lines shipped over two years uses thousands of
+#: observations; building their rows again for every batch of the same reference cost more than the look-up.
+_SERIES_ROWS: dict[tuple[str, int], tuple[tuple, np.ndarray, list[ExchangeRate]]] = {}
+_SERIES_ROWS_KEPT = 64
+
+
+def _published_rates(currency: str, observations: tuple) -> tuple[np.ndarray, list[ExchangeRate]]:
+    """The publication days of a currency's observations and their ExchangeRate rows, built once per series."""
+    found = _SERIES_ROWS.get((currency, id(observations)))
+    if found is None or found[0] is not observations:
+        if len(_SERIES_ROWS) >= _SERIES_ROWS_KEPT:
+            _SERIES_ROWS.clear()
+        published = np.array([day_number(on, 0) for on, _ in observations], dtype=np.int64)
+        rows = [ExchangeRate(currency, rate, on, f"FX{currency}CAD") for on, rate in observations]
+        found = _SERIES_ROWS[currency, id(observations)] = (observations, published, rows)
+    return found[1], found[2]
+
+
 def _exchange_rates(batch: _Batch) -> tuple[np.ndarray, list]:
     """The exchange rate of every line, as ``ExchangeRates.rate_for(currency, shipment date)`` gives it: that
     day's Bank of Canada rate or the latest published before it (a binary search per currency over the distinct
@@ -219,7 +238,7 @@ def _exchange_rates(batch: _Batch) -> tuple[np.ndarray, list]:
             key_id[at] = [table.add(exchange.rate_for(name, from_day_number(day)), key=("CAD", day)) for day in on.tolist()]
             continue
         observations = exchange.series.get(name, ())
-        published = np.array([day_number(published_on, 0) for published_on, _ in observations], dtype=np.int64)
+        published, rows = _published_rates(name, observations)
         position = np.searchsorted(published, on, side="right") - 1
         missing = position < 0
         if len(published):  # a rate older than RATE_MAX_AGE_DAYS is none, as ExchangeRates.rate_for says
@@ -230,8 +249,7 @@ def _exchange_rates(batch: _Batch) -> tuple[np.ndarray, list]:
                              f"{RATE_MAX_AGE_DAYS} days before it")
         ids = np.full(len(observations), -1, dtype=np.int64)
         for index in np.unique(position).tolist():
-            published_on, rate = observations[index]
-            ids[index] = table.add(ExchangeRate(name, rate, published_on, f"FX{name}CAD"), key=(name, index))
+            ids[index] = table.add(rows[index], key=(name, index))
         key_id[at] = ids[position]
     return key_id[keys.inverse], table.rows
 
