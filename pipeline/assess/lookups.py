@@ -51,16 +51,21 @@ def distinct(*codes: np.ndarray) -> Distinct:
     rows = len(codes[0])
     if rows == 0:
         return Distinct(np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64))
-    key = np.zeros(rows, dtype=np.int64)
+    key: np.ndarray | None = None
     span = 1
     for column in codes:
-        column = column.astype(np.int64, copy=False)
         low = int(column.min())
         width = int(column.max()) - low + 1
         span *= width
         if span >= 2**62:  # pragma: no cover - would need billions of distinct values
             raise OverflowError("too many distinct keys to combine")
-        key = key * width + (column - low)
+        if key is None:
+            key = np.subtract(column, low, dtype=np.int64)  # a new array: updated in place below
+        else:
+            key *= width
+            key += column
+            if low:
+                key -= low
     if span <= DENSE_SPAN_PER_ROW * rows + DENSE_SPAN_MINIMUM:
         return _distinct_dense(key, span)
     inverse, _ = pd.factorize(key)
