@@ -238,3 +238,26 @@ def test_a_value_the_database_cannot_even_look_up_quarantines_that_file_only(
 
     monkeypatch.setattr(records, "load_view", load_view)
     assert_isolated(runtime, run_intake(runtime, as_of=AS_OF), "numeric field overflow")
+
+
+def test_a_file_replaced_after_it_was_listed_fails_alone_and_its_new_version_is_taken(runtime: Runtime) -> None:
+    """The inbox entry names the version that was listed; a file replaced before it is archived fails (for good:
+    that version is gone), the others of the batch are answered, and the new version is a new entry."""
+    from pipeline.intake import discover_pending, process_batch
+
+    three_files(runtime)
+    pending = discover_pending(runtime, as_of=AS_OF)
+    replaced = edifact(cad(number=transaction(4)), reference="ICR000004")
+    runtime.buckets.inbound.write(f"{SENDER}/b-bad.edi", replaced)
+    summary = process_batch(runtime, pending, as_of=AS_OF)
+    assert summary.files == 2
+    [failure] = summary.failures
+    assert failure.key == f"{SENDER}/b-bad.edi" and not failure.retryable and "changed since it was listed" in failure.error
+    assert row_of(runtime, "b-bad.edi").state is InboxState.FAILED
+    assert run_intake(runtime, as_of=AS_OF).files == 1  # the new version
+    assert transaction(4) in {p.transaction_number for p in postings(runtime)}
+
+
+def test_a_disk_or_network_fault_is_an_outage() -> None:
+    assert classify(OSError(28, "No space left on device")) is FaultKind.TRANSIENT
+    assert classify(ConnectionResetError()) is FaultKind.TRANSIENT

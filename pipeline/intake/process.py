@@ -80,7 +80,7 @@ from pipeline.model import CANCELLATION, ORIGINAL, Declaration
 from pipeline.orchestration.faults import FaultKind, classify
 from pipeline.parsers import read_submission
 from pipeline.registry import Registry
-from pipeline.storage import ObjectNotFound, layout
+from pipeline.storage import BucketNotFound, ObjectNotFound, layout
 from pipeline.storage.errors import InvalidKey, StorageError
 
 if TYPE_CHECKING:
@@ -246,9 +246,14 @@ class _Batch:
         with ThreadPoolExecutor(max_workers=IO_THREADS) as pool:
             loads = [pool.submit(guarded(load), row) for row in rows]
             for row, loading in zip(rows, loads, strict=True):
-                archived, fault = loading.result()
+                try:
+                    archived, fault = loading.result()
+                except BucketNotFound:
+                    raise  # the configuration's fault, not the file's: the run stops, every file stays pending
+                except TerminalError as exc:  # this version of the file cannot be archived (see load)
+                    archived, fault = None, exc
                 if fault is not None:
-                    self.fail(row, f"archive: {fault}", retryable=isinstance(fault, TransientError | OSError))
+                    self.fail(row, f"archive: {fault}", retryable=classify(fault) is FaultKind.TRANSIENT)
                     continue
                 if row.archive_key is None:
                     newly_archived.append((row.id, archived.sha256, layout.archive_key(row.business_date,

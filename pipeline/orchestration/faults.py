@@ -2,9 +2,10 @@
 
 - ``TerminalError`` (bad input, bad configuration): retrying cannot help, so the task fails at once with
   ``AirflowFailException``, which Airflow never retries. Operations fix the cause, then clear the task.
-- ``TransientError`` and the database or network faults that libraries raise before our layers can wrap them
-  (SQLAlchemy's OperationalError/InterfaceError, OSError's ConnectionError/TimeoutError): re-raised, so Airflow
-  retries with the DAG's exponential backoff.
+- ``TransientError`` and the database, network or disk faults that libraries raise before our layers can wrap
+  them (SQLAlchemy's OperationalError/InterfaceError; any OSError: a connection reset, a timeout, a full disk,
+  an I/O error — the machine's or a store's, never a file's content): re-raised, so Airflow retries with the
+  DAG's exponential backoff.
 - Anything else is a defect: logged with its traceback and re-raised, so it takes Airflow's default path
   (retried a few times, then failed), which is harmless because every step is idempotent.
 
@@ -48,7 +49,7 @@ def classify(exc: BaseException) -> FaultKind:
     """Which family a fault belongs to (see the module docstring)."""
     if isinstance(exc, TerminalError):
         return FaultKind.TERMINAL
-    if isinstance(exc, TransientError | ConnectionError | TimeoutError) or _is_database_transient(exc):
+    if isinstance(exc, TransientError | OSError) or _is_database_transient(exc):
         return FaultKind.TRANSIENT
     return FaultKind.UNEXPECTED
 
