@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from decimal import ROUND_FLOOR, Decimal
+from functools import lru_cache
 from operator import attrgetter
 
 import numpy as np
@@ -39,6 +40,7 @@ from pipeline.assess.fixed import (
     INT64_LIMIT,
     add,
     as_object,
+    decimals_of,
     magnitude,
     multiply,
     narrow,
@@ -73,7 +75,7 @@ from pipeline.assess.rules import (
 )
 from pipeline.findings import Finding
 from pipeline.model import Declaration
-from pipeline.money import MONEY_CONTEXT, format_cents
+from pipeline.money import MONEY_CONTEXT, format_cents, scaled
 from pipeline.reference.types import RATE_MAX_AGE_DAYS, ExchangeRate, ReferenceData
 
 FX_MIN_DECIMALS = 6
@@ -254,10 +256,20 @@ def _exchange_rates(batch: _Batch) -> tuple[np.ndarray, list]:
     return key_id[keys.inverse], table.rows
 
 
+#: ``decimals_of`` and ``money.scaled`` of the exchange rates, kept across batches: a batch shipped over two years
+#: holds thousands of rates, the same from batch to batch. Equal Decimals ("1.38", "1.3800") share an entry, and
+#: both functions give them the same answer.
+_rate_decimals = lru_cache(maxsize=1 << 16)(decimals_of)
+_scaled_rate = lru_cache(maxsize=1 << 16)(scaled)
+
+
 def _value_for_duty(batch: _Batch) -> np.ndarray:
     fx_id, rows = _exchange_rates(batch)
-    exponent = scale_for([fx.rate for fx in rows], FX_MIN_DECIMALS)
-    rate = scaled_array([fx.rate for fx in rows], exponent)[fx_id]
+    rates = [fx.rate for fx in rows]
+    exponent = max([FX_MIN_DECIMALS, *map(_rate_decimals, rates)])  # as scale_for, once per distinct rate
+    scaled_rates = [_scaled_rate(rate, exponent) for rate in rates]
+    fits = all(-INT64_LIMIT < value < INT64_LIMIT for value in scaled_rates)  # as scaled_array
+    rate = np.array(scaled_rates, dtype=np.int64 if fits else object)[fx_id]
     exact = multiply(batch.value, rate)
     batch.tables["fx"], batch.exponents["fx"] = rows, exponent
     batch.exponents["vfd_exact"] = batch.exponents["value"] + exponent
