@@ -112,8 +112,8 @@ def carm_intake():
     @task(task_display_name="Summarize the run", trigger_rule=TriggerRule.ALL_DONE_MIN_ONE_SUCCESS)
     def summarize_run(results, batches: list[dict]) -> dict:
         import logging
-        from datetime import UTC, datetime
 
+        from pipeline.clock import real_now
         from pipeline.intake import record_run
         from pipeline.orchestration.dates import checked_as_of
         from pipeline.orchestration.faults import task_faults
@@ -129,7 +129,7 @@ def carm_intake():
         with task_faults("summarize the run", log):
             runtime = open_runtime()
             moment = runtime.business_moment(checked_as_of(context["params"].get("as_of")))
-            started = context["dag_run"].start_date or datetime.now(UTC)
+            started = context["dag_run"].start_date or real_now()
             record_run(runtime, "intake", moment, started, total)
         result = to_xcom(total)
         for line in intake_lines(result, "run"):

@@ -43,3 +43,16 @@ def test_every_real_time_intake_records_comes_from_the_clock(runtime: Runtime, m
             "runs": {t for row in session.execute(select(Run.started_at, Run.finished_at)) for t in row},
         }
     assert times == dict.fromkeys(times, {STOPPED})
+
+
+def test_only_pipeline_clock_reads_the_wall_clock() -> None:
+    """The business moment and the real time of postings come from ``pipeline.clock`` alone (tests and replays
+    set the moment; nothing else may read the time behind their back)."""
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    reads = re.compile(r"\b(?:datetime\.now|datetime\.utcnow|date\.today|time\.time)\(")
+    readers = [str(path.relative_to(root)) for folder in ("pipeline", "dags") for path in (root / folder).rglob("*.py")
+               if path.name != "clock.py" and reads.search(path.read_text(encoding="utf-8"))]
+    assert readers == []
