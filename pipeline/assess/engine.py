@@ -237,7 +237,11 @@ def _exchange_rates(batch: _Batch) -> tuple[np.ndarray, list]:
             continue
         on = days[at]
         if name == "CAD":  # rate 1, "published" on the shipment date itself
-            key_id[at] = [table.add(exchange.rate_for(name, from_day_number(day)), key=("CAD", day)) for day in on.tolist()]
+            shipped = on.astype("datetime64[D]").tolist()  # the dates, as from_day_number gives them
+            key_id[at] = [
+                table.add(exchange.rate_for(name, day), key=("CAD", number))
+                for day, number in zip(shipped, on.tolist(), strict=True)
+            ]
             continue
         observations = exchange.series.get(name, ())
         published, rows = _published_rates(name, observations)
@@ -527,8 +531,9 @@ def _warnings(batch: _Batch, amounts: dict[str, np.ndarray]) -> tuple[tuple[Find
     bounds = np.flatnonzero(np.diff(declaration)) + 1
     warnings: list[tuple[Finding, ...]] = [()] * len(batch.declarations)
     ordered = [findings[k] for k in order.tolist()]
-    for start, end in zip([0, *bounds.tolist()], [*bounds.tolist(), len(order)], strict=True):
-        warnings[int(declaration[start])] = tuple(ordered[start:end])
+    starts, ends = [0, *bounds.tolist()], [*bounds.tolist(), len(order)]
+    for index, start, end in zip(declaration[starts].tolist(), starts, ends, strict=True):
+        warnings[index] = tuple(ordered[start:end])
     return tuple(warnings)
 
 
