@@ -182,12 +182,15 @@ def _read_lines(lines: list) -> _ReadLines:
         keys = [(line.classification, line.treatment, line.origin, line.unit, line.value_currency,
                  line.special_authority, line.gst_exemption, line.excise_code, line.sima) for line in chunk]
         first += map(first_row_of, keys, range(start, start + len(chunk)))
-        numbers.append("\n".join([line.number for line in chunk]))
-        quantities.append("\n".join([line.quantity for line in chunk]))
-        values.append("\n".join([line.value for line in chunk]))
-        declared = [line.filer_amounts for line in chunk]
-        sizes += map(len, declared)
-        filed = list(chain.from_iterable(declared))
+        # the other fields in one pass, split into columns by zip (in C): a pass per field costs more than zip
+        number, quantity, value, filer_amounts = zip(
+            *[(line.number, line.quantity, line.value, line.filer_amounts) for line in chunk]
+        )
+        numbers.append("\n".join(number))
+        quantities.append("\n".join(quantity))
+        values.append("\n".join(value))
+        sizes += map(len, filer_amounts)
+        filed = list(chain.from_iterable(filer_amounts))
         if filed:
             charges += [amount.charge_type for amount in filed]
             amounts += [amount.amount for amount in filed]
