@@ -103,3 +103,26 @@ def test_texts_are_read_alike_whatever_the_block_of_texts(monkeypatch):
     monkeypatch.setattr("pipeline.assess.fixed.HORNER_BLOCK", 4)  # two blocks: 4 texts and 2
     assert [column.tolist() for column in plain_decimals(texts)] == whole
     assert whole[0][:3] == [100000, 12, 5]
+
+
+PLAIN_TEXTS = st.from_regex(r"[0-9]{0,18}\.?[0-9]{0,18}", fullmatch=True).filter(
+    lambda text: 1 <= len(text.replace(".", "")) <= 18
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(PLAIN_TEXTS, min_size=1, max_size=12))
+def test_a_batch_of_plain_texts_only_is_read_exactly(texts):
+    """Every text plain: the batch NumPy's parser reads (leading zeros, 18 digits, "12." and ".5" among them)."""
+    units, decimals, plain = plain_decimals(texts)
+    assert plain.all()
+    assert [Decimal(unit).scaleb(-places) for unit, places in zip(units.tolist(), decimals.tolist())] == [
+        Decimal(text) for text in texts
+    ]
+
+
+def test_plain_texts_read_by_numpy_are_those_horner_reads():
+    texts = ["007", "999999999999999999", "12.", ".5", "0", "10000000000000000.0"]
+    assert plain_decimals(texts)[0].tolist() == [7, 999999999999999999, 12, 5, 0, 100000000000000000]
+    with_other = [*texts, "x"]  # one text not plain: Horner's rule reads them all
+    assert plain_decimals(with_other)[0].tolist()[:-1] == plain_decimals(texts)[0].tolist()
