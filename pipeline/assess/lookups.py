@@ -120,14 +120,27 @@ def first_in_window(
 ) -> np.ndarray:
     """For each row, the payload of the first candidate of its group whose [start, end] holds its day, else -1.
 
-    ``candidates[g]`` lists ``(start_day, end_day, payload)`` in priority order. The candidates are laid out as
-    tables indexed by group, one per rank in the lists, so that the work is a few array passes over the rows per
-    rank (no sort of the rows by group).
+    ``candidates[g]`` lists ``(start_day, end_day, payload)`` in priority order. When groups × days spanned are
+    few, the answer of each (group, day) is laid out in one table and gathered per row; otherwise the candidates
+    are laid out as tables indexed by group, one per rank in the lists, so that the work is a few array passes
+    over the rows per rank (no sort of the rows by group).
     """
-    chosen = np.full(len(group), -1, dtype=np.int64)
     if not candidates or len(group) == 0:
-        return chosen
+        return np.full(len(group), -1, dtype=np.int64)
     size = max(candidates) + 1
+    group = np.where((group >= 0) & (group < size), group, size).astype(np.int64, copy=False)
+    first_day = int(day.min())
+    days = int(day.max()) - first_day + 1
+    if (size + 1) * days <= DENSE_SPAN_PER_ROW * len(group) + DENSE_SPAN_MINIMUM:
+        # few groups × days: the answer of every (group, day) laid out once, then one gather per row
+        answer = np.full((size + 1, days), -1, dtype=np.int64)
+        for key, windows in candidates.items():
+            for start, end, payload in reversed(windows):  # the first candidate is written last, so it wins
+                low, high = max(start, first_day) - first_day, min(end, first_day + days - 1) - first_day
+                if low <= high:
+                    answer[key, low : high + 1] = payload
+        return answer.ravel()[group * days + (day - first_day)]
+    chosen = np.full(len(group), -1, dtype=np.int64)
     depth = max(len(windows) for windows in candidates.values())
     # column `size` (and any group without candidates) holds an empty window: start after end
     starts = np.full((depth, size + 1), OPEN_END, dtype=np.int64)
@@ -136,7 +149,6 @@ def first_in_window(
     for key, windows in candidates.items():
         for rank, (start, end, payload) in enumerate(windows):
             starts[rank, key], ends[rank, key], payloads[rank, key] = start, end, payload
-    group = np.where((group >= 0) & (group < size), group, size)
     for rank in reversed(range(depth)):  # the first candidate is assigned last, so it wins
         hit = np.flatnonzero((starts[rank][group] <= day) & (day <= ends[rank][group]))
         chosen[hit] = payloads[rank][group[hit]]
