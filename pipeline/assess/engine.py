@@ -636,8 +636,11 @@ def assess_frame(frame: LineFrame, declarations: Sequence[Declaration], referenc
     thresholds = batch.tables["clvs"]
     duty_free = _with_sentinel(np.array([t.duty_free for t in thresholds], dtype=bool))[threshold_id]
     gst_free = _with_sentinel(np.array([t.gst_free for t in thresholds], dtype=bool))[threshold_id]
-    for charge in CLVS_RELIEVED_DUTIES:
-        amounts[charge] = np.where(duty_free, np.zeros(1, dtype=amounts[charge].dtype), amounts[charge])
+    free_rows = np.flatnonzero(duty_free)
+    if len(free_rows):  # a copy with a few rows zeroed: the arrays may also be columns of the trail
+        for charge in CLVS_RELIEVED_DUTIES:
+            amounts[charge] = amounts[charge].copy()
+            amounts[charge][free_rows] = 0
     amounts["vft"] = add(vfd, *(amounts[charge] for charge in CLVS_RELIEVED_DUTIES))
     amounts["gst"] = _gst(batch, amounts["vft"], gst_free)
     amounts["total"] = add(*(amounts[charge] for charge in CLVS_RELIEVED_DUTIES), amounts["gst"])
