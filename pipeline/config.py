@@ -34,8 +34,8 @@ DEFAULT_VALET_URL = "https://www.bankofcanada.ca/valet"
 DEFAULT_INTAKE_BATCH_SIZE = 50
 MAX_INTAKE_BATCH_SIZE = 10_000
 #: CBSA's CARM transition waiver: no arrears interest or late-payment penalty for a day before this one
-#: (``CARM_INTEREST_WAIVER_UNTIL``). The same date as ``pipeline.billing.DEFAULT_WAIVER_UNTIL``, the pure core's
-#: default, spelt out here because importing the billing package would pull numpy into every command's start.
+#: (``CARM_INTEREST_WAIVER_UNTIL``). The billing core's ``DEFAULT_WAIVER_UNTIL`` is this date (config is
+#: standard library only, so every command starts without numpy).
 DEFAULT_INTEREST_WAIVER_UNTIL = date(2026, 1, 31)
 
 _AS_OF_FORMATS = ("%Y-%m-%d", "%Y-%m-%dT%H:%M")

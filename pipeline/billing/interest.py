@@ -29,6 +29,7 @@ from pathlib import Path
 
 from pipeline.billing.calendar import HolidayCalendar, is_late
 from pipeline.billing.payments import Allocation, Debt
+from pipeline.config import DEFAULT_INTEREST_WAIVER_UNTIL
 from pipeline.errors import ReferenceDataError
 from pipeline.money import MONEY_CONTEXT, from_cents, parse_amount, round_cents, to_cents
 from pipeline.reference.prescribed_rate import YIELDS_FILE, parse_yields, prescribed_rates
@@ -58,8 +59,9 @@ __all__ = [
 SPECIFIED_RATE_MARGIN = Decimal(6)
 #: The divisor of the annual rate for one day's interest (see the module's docstring).
 INTEREST_DAYS_IN_YEAR = 365
-#: CBSA's CARM transition waiver: no arrears interest or late-payment penalty for a day before this one.
-DEFAULT_WAIVER_UNTIL = date(2026, 1, 31)
+#: CBSA's CARM transition waiver: no arrears interest or late-payment penalty for a day before this one (defined
+#: once, with the setting that overrides it: ``CARM_INTEREST_WAIVER_UNTIL``).
+DEFAULT_WAIVER_UNTIL = DEFAULT_INTEREST_WAIVER_UNTIL
 #: AMPS C336: late payment, per statement whose balance was not paid by its due date.
 LATE_PAYMENT_PENALTY_CENTS = 20_000
 #: AMPS C288: late accounting (W02), per CAD.
