@@ -6,7 +6,8 @@ The use cases the CLI (``carm intake``, ``carm replay``, ``carm account``) and t
   versions in the inbox (idempotent), quarantine files outside a registered sender's folder, return the inbox
   ids still to process;
 - ``process_batch(runtime, inbox_ids, *, as_of=None) -> IntakeSummary`` — archive, parse, judge, assess in
-  bulk, post (one SAVEPOINT per file), answer; safe on overlapping ids and after a crash;
+  bulk, post (one statement per table, else one SAVEPOINT per file), answer, each file handed from stage to
+  stage as a frozen record (``stages``); safe on overlapping ids and after a crash;
 - ``run_intake(runtime, *, as_of=None) -> IntakeSummary`` — both, over everything pending, in batches;
 - ``replay(runtime, *, day=None, sender=None, sha256=None, reanswer=False, as_of=None) -> ReplaySummary``;
 - ``account(runtime | session | engine, bn15, *, start=None, end=None) -> dict``.
@@ -15,7 +16,8 @@ Order matters within a sender's files only (an original before its change): proc
 by side should give each one sender's files (``sender_groups``), as ``run_intake`` does with its workers.
 
 How each stage is made exactly-once is told in ``process`` and ``inbox``; what is judged and posted, in
-``judging`` and ``postings``; how answers are rendered (and rendered again identically), in ``answering``.
+``judging``, ``assessed``, ``booking`` (pure: the rows a file writes) and ``postings``; how answers are rendered
+(and rendered again identically), in ``answering``.
 """
 
 from pipeline.intake.account import UnknownImporter, account
