@@ -60,7 +60,7 @@ from pipeline import clock
 from pipeline.answers import ACCEPTED, DUPLICATE, REJECTED
 from pipeline.assess import assess_declarations
 from pipeline.collector import collector_paused
-from pipeline.errors import TerminalError, TransientError
+from pipeline.errors import TransientError
 from pipeline.intake import inbox, records
 from pipeline.intake.answering import StoredOutcome, file_outcome, rejection_codes, render_answers
 from pipeline.intake.assessed import assessed_by_declaration
@@ -80,7 +80,7 @@ from pipeline.model import CANCELLATION, ORIGINAL, Declaration
 from pipeline.orchestration.faults import FaultKind, classify
 from pipeline.parsers import read_submission
 from pipeline.registry import Registry
-from pipeline.storage import BucketNotFound, ObjectNotFound, layout
+from pipeline.storage import ObjectNotFound, layout
 from pipeline.storage.errors import InvalidKey, StorageError
 
 if TYPE_CHECKING:
@@ -222,17 +222,19 @@ class _Batch:
         buckets = self.runtime.buckets
 
         def load(row: InboxRow) -> Archived:
+            # The version listed cannot be had (a StorageError: that file's fault, never retried) when the
+            # archive holds other bytes, the inbound bucket moved, or the file was replaced since.
             if row.archive_key is not None:
                 data = buckets.archive.read(row.archive_key)
                 sha256 = hashlib.sha256(data).hexdigest()
                 if sha256 != row.sha256:
-                    raise TerminalError(f"archive {row.archive_key}: content has sha256 {sha256}, not {row.sha256}")
+                    raise StorageError(f"archive {row.archive_key}: content has sha256 {sha256}, not {row.sha256}")
                 return Archived(row, data, sha256)
             if row.bucket != buckets.inbound.url:
-                raise TerminalError(f"{row.bucket} is no longer the inbound bucket and the file was never archived")
+                raise StorageError(f"{row.bucket} is no longer the inbound bucket and the file was never archived")
             data = buckets.inbound.read(row.key)
             if _plain_md5(row.etag) and hashlib.md5(data, usedforsecurity=False).hexdigest() != row.etag:
-                raise TerminalError(f"{row.key} changed since it was listed (ETag {row.etag}); the new content is "
+                raise StorageError(f"{row.key} changed since it was listed (ETag {row.etag}); the new content is "
                                     "a new inbox entry")
             sha256 = hashlib.sha256(data).hexdigest()
             key = layout.archive_key(row.business_date, sha256)
@@ -246,12 +248,7 @@ class _Batch:
         with ThreadPoolExecutor(max_workers=IO_THREADS) as pool:
             loads = [pool.submit(guarded(load), row) for row in rows]
             for row, loading in zip(rows, loads, strict=True):
-                try:
-                    archived, fault = loading.result()
-                except BucketNotFound:
-                    raise  # the configuration's fault, not the file's: the run stops, every file stays pending
-                except TerminalError as exc:  # this version of the file cannot be archived (see load)
-                    archived, fault = None, exc
+                archived, fault = loading.result()
                 if fault is not None:
                     self.fail(row, f"archive: {fault}", retryable=classify(fault) is FaultKind.TRANSIENT)
                     continue
