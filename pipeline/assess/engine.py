@@ -76,7 +76,7 @@ from pipeline.assess.rules import (
 from pipeline.findings import Finding
 from pipeline.model import Declaration
 from pipeline.money import MONEY_CONTEXT, format_cents, scaled
-from pipeline.reference.types import RATE_MAX_AGE_DAYS, ExchangeRate, ReferenceData
+from pipeline.reference.types import RATE_MAX_AGE_DAYS, ReferenceData
 
 FX_MIN_DECIMALS = 6
 PERCENT_MIN_DECIMALS = 4
@@ -203,25 +203,6 @@ def _windowed(batch: _Batch, rows: np.ndarray, keys, find, table: RowTable) -> n
     return chosen
 
 
-#: Per currency series (by identity; the series is kept so that its id stays its own): its publication days and
-#: the ExchangeRate of each observation. A batch of 300,000 lines shipped over two years uses thousands of
-#: observations; building their rows again for every batch of the same reference cost more than the look-up.
-_SERIES_ROWS: dict[tuple[str, int], tuple[tuple, np.ndarray, list[ExchangeRate]]] = {}
-_SERIES_ROWS_KEPT = 64
-
-
-def _published_rates(currency: str, observations: tuple) -> tuple[np.ndarray, list[ExchangeRate]]:
-    """The publication days of a currency's observations and their ExchangeRate rows, built once per series."""
-    found = _SERIES_ROWS.get((currency, id(observations)))
-    if found is None or found[0] is not observations:
-        if len(_SERIES_ROWS) >= _SERIES_ROWS_KEPT:
-            _SERIES_ROWS.clear()
-        published = np.array([day_number(on, 0) for on, _ in observations], dtype=np.int64)
-        rows = [ExchangeRate(currency, rate, on, f"FX{currency}CAD") for on, rate in observations]
-        found = _SERIES_ROWS[currency, id(observations)] = (observations, published, rows)
-    return found[1], found[2]
-
-
 def _exchange_rates(batch: _Batch) -> tuple[np.ndarray, list]:
     """The exchange rate of every line, as ``ExchangeRates.rate_for(currency, shipment date)`` gives it: that
     day's Bank of Canada rate or the latest published before it (a binary search per currency over the distinct
@@ -243,8 +224,8 @@ def _exchange_rates(batch: _Batch) -> tuple[np.ndarray, list]:
                 for day, number in zip(shipped, on.tolist(), strict=True)
             ]
             continue
-        observations = exchange.series.get(name, ())
-        published, rows = _published_rates(name, observations)
+        published_on, rows = exchange.published(name)
+        published = np.fromiter(published_on, dtype=np.int64, count=len(published_on))
         position = np.searchsorted(published, on, side="right") - 1
         missing = position < 0
         if len(published):  # a rate older than RATE_MAX_AGE_DAYS is none, as ExchangeRates.rate_for says
@@ -253,7 +234,7 @@ def _exchange_rates(batch: _Batch) -> tuple[np.ndarray, list]:
             row = int(keys.first[at[np.flatnonzero(missing)[0]]])
             raise batch.fail(row, f"no exchange rate for {name} on {from_day_number(batch.shipment[row])} or the "
                              f"{RATE_MAX_AGE_DAYS} days before it")
-        ids = np.full(len(observations), -1, dtype=np.int64)
+        ids = np.full(len(rows), -1, dtype=np.int64)
         for index in np.unique(position).tolist():
             ids[index] = table.add(rows[index], key=(name, index))
         key_id[at] = ids[position]

@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
+_EPOCH = date(1970, 1, 1)  # day numbers count from here, as the engine's datetime64[D] do
+
 
 def in_window(on: date, start: date | None, end: date | None) -> bool:
     """``start <= on <= end``, an open end meaning "still in force"."""
@@ -185,6 +187,22 @@ class ExchangeRates:
     files: tuple[SourceFile, ...] = ()  # the Valet files read
     # currency -> day -> (rate, path of a file of ``files`` that holds it)
     observed: Mapping[str, Mapping[date, tuple[Decimal, str]]] = field(default_factory=dict, repr=False, compare=False)
+    # currency -> ``published``'s answer, made on first use
+    _published: dict[str, tuple[tuple[int, ...], tuple[ExchangeRate, ...]]] = field(
+        default_factory=dict, init=False, repr=False, compare=False)
+
+    def published(self, currency: str) -> tuple[tuple[int, ...], tuple[ExchangeRate, ...]]:
+        """Every rate published for ``currency``: the days (since 1970-01-01, ascending) and their ExchangeRate
+        rows, in the same order. Made once per currency: the engine reads them for every batch, and a batch
+        shipped over two years uses thousands of them."""
+        found = self._published.get(currency)
+        if found is None:
+            observations = self.series.get(currency, ())
+            found = self._published[currency] = (
+                tuple((on - _EPOCH).days for on, _ in observations),
+                tuple(ExchangeRate(currency, rate, on, f"FX{currency}CAD") for on, rate in observations),
+            )
+        return found
 
     def _latest(self, currency: str, on: date) -> tuple[date, Decimal] | None:
         observations = self.series.get(currency)
