@@ -56,7 +56,8 @@ def cusres(outcome: FileOutcome, *, control_reference: str, prepared_at: datetim
     syntax = answer_syntax(outcome)
     amount_segments = AmountSegments(syntax.characters)
     messages = [
-        Message(str(number), CUSRES_IDENTIFIER, tuple(cusres_segments(declaration, issued, syntax.fit, amount_segments)))
+        Message(str(number), CUSRES_IDENTIFIER,
+                tuple(cusres_segments(declaration, issued, syntax.fit, amount_segments)))
         for number, declaration in enumerate(outcome.declarations, 1)
     ]
     return write_answer(outcome, messages, control_reference=control_reference, prepared_at=prepared_at)
@@ -88,9 +89,10 @@ def cusres_segments(outcome: DeclarationOutcome, issued: str, fit: Callable[[str
 
 class AmountSegments:
     """``TAX+<function>+<type>'  MOA+161:<amount>'`` for each charge type the amounts hold, in the spec's order,
-    and the ``CST`` of each line, as text written with one answer's service characters. Each distinct segment is written once: an answer of
-    200 CADs repeats a few dozen of them (the eight TAX segments, 0.00 above all) thousands of times. Charge
-    codes and amounts are letters, digits, '.' and '-', which every syntax level carries."""
+    and the ``CST`` of each line, as text written with one answer's service characters. Each distinct segment
+    is written once: an answer of 200 CADs repeats a few dozen of them (the eight TAX segments, 0.00 above all)
+    thousands of times. Charge codes and amounts are letters, digits, '.' and '-', which every syntax level
+    carries."""
 
     def __init__(self, chars: Characters) -> None:
         self._chars = chars

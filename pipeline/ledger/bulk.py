@@ -3,9 +3,9 @@
 
 PostgreSQL's ``executemany`` (psycopg's pipeline mode) still sends one INSERT per row; COPY streams every row
 in one statement. The values go through the same column types as an INSERT would (``Money`` checks and
-converts, enums become their values, JSON is serialised; each scalar value object once), so what is stored is the same either way, and a value
-the database refuses raises the same SQLAlchemy exception class (``DataError``, ``IntegrityError``,
-``OperationalError`` …) as an INSERT would, for the caller's fault handling.
+converts, enums become their values, JSON is serialised; each scalar value object once), so what is stored is
+the same either way, and a value the database refuses raises the same SQLAlchemy exception class
+(``DataError``, ``IntegrityError``, ``OperationalError`` …) as an INSERT would, for the caller's fault handling.
 
 ``insert_returning_ids`` is the same for rows whose generated ids the caller needs: on PostgreSQL the ids are
 drawn from the column's own sequence first (one statement), then the rows are copied with them; an
