@@ -1,4 +1,5 @@
-"""The frame is built from columns: what ``line_columns`` reads from declarations, a reader could give directly."""
+"""The frame is built from the records readers make of each line (``pipeline.parsers.records``): the records of
+files, each cut down to some of its declarations, give the frame of those declarations."""
 
 from __future__ import annotations
 
@@ -9,8 +10,9 @@ import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline.assess.frame import build_line_frame, frame_from_columns, line_columns
+from pipeline.assess.frame import build_line_frame, frame_from_records
 from pipeline.collector import collector_paused
+from pipeline.parsers.records import records_of
 from pipeline.reference.types import digits
 from tests.test_assess_support import declaration, filed, line
 
@@ -24,18 +26,33 @@ def _batch():
     return [courier, regular]
 
 
-def test_columns_hold_each_field_once_per_line_in_order():
-    columns = line_columns(_batch())
-    assert columns.line_counts.tolist() == [3, 2]
-    assert columns.lines["number"] == ["1", "2", "3", "1", "2"]
-    assert columns.lines["cargo_control"] == ["8000A1", "8000A1", None, None, None]
-    assert columns.lines["value_currency"] == [None, None, None, None, "EUR"]
-    assert columns.declarations["cad_type"] == ["C", "AB"]
-    assert columns.filer == {"row": [3, 3], "index": [0, 1], "charge": ["CUD", "GST"], "amount": ["1.00", "n/a"]}
+def test_records_hold_each_field_once_per_line_in_order():
+    records = records_of(_batch())
+    assert records.line_counts == [3, 2]
+    assert records.headers == [("USD", "2025-05-05", "2025-05-02", "C"), ("USD", "2025-05-05", "2025-05-02", "AB")]
+    assert records.numbers == ["1", "2", "3", "1", "2"]
+    assert records.cargo_controls == ["8000A1", "8000A1", None, None, None]
+    assert [records.keys[code][4] for code in records.codes] == [None, None, None, None, "EUR"]  # value_currency
+    assert records.codes == [0, 1, 0, 0, 2]  # each distinct code key numbered once
+    assert [[amount.charge_type for amount in amounts] for amounts in records.filer_amounts] == [
+        [], [], [], ["CUD", "GST"], []]
 
 
-def test_the_frame_from_columns_is_the_frame_of_the_declarations():
-    frame = frame_from_columns(line_columns(_batch()))
+def test_the_frame_of_files_records_cut_is_the_frame_of_the_declarations_kept():
+    courier, regular = _batch()
+    third = replace(regular, transaction_number="10207000002967", lines=regular.lines[:1])
+    first_file, second_file = records_of([courier, regular]), records_of([third, courier])
+    batch = [first_file.selected([1]), second_file.selected([0, 1])]
+    assert batch[0].line_counts == [2] and batch[0].numbers == ["1", "2"]
+    assert batch[1].line_counts == [1, 3] and batch[1].numbers == ["1", "1", "2", "3"]
+    expected = build_line_frame([regular, third, courier])
+    frame = frame_from_records(batch)
+    pd.testing.assert_frame_equal(frame.lines, expected.lines)
+    pd.testing.assert_frame_equal(frame.filer, expected.filer)
+
+
+def test_the_frame_of_the_records():
+    frame = frame_from_records([records_of(_batch())])
     lines = frame.lines
     assert lines["currency"].astype(object).tolist() == ["USD", "USD", "USD", "USD", "EUR"]  # a line's own wins
     assert lines["shipment_id"].tolist() == [0, 0, 1, -1, -1]
@@ -43,7 +60,8 @@ def test_the_frame_from_columns_is_the_frame_of_the_declarations():
     assert lines["special_authority"].astype(object).tolist()[4] == "24-25-GSTTPS"
     assert lines["special_authority"].isna().tolist() == [True, True, True, True, False]
     assert frame.filer["charge"].astype(object).tolist() == ["CUD", "GST"]
-    pd.testing.assert_frame_equal(build_line_frame(_batch()).lines, lines)
+    assert frame.filer["row"].tolist() == [3, 3] and frame.filer["index"].tolist() == [0, 1]
+    assert frame.filer["amount"].tolist() == ["1.00", "n/a"]
 
 
 def test_the_collector_is_paused_inside_and_restored_after():
@@ -92,17 +110,24 @@ DECLARATIONS = st.builds(
 
 
 @settings(max_examples=150, deadline=None)
-@given(st.lists(DECLARATIONS, max_size=5), st.sampled_from(["1000.00", "-3.5", "123456789012345678901.5"]))
-def test_the_frame_read_from_declarations_is_the_frame_of_their_columns(batch, odd_value):
-    """``build_line_frame`` reads the lines its own way (a tuple per line, texts joined): it gives the frame of
-    ``line_columns``, with each column the lines' own texts and categories in order of first appearance."""
+@given(st.lists(DECLARATIONS, max_size=5), st.sampled_from(["1000.00", "-3.5", "123456789012345678901.5"]),
+       st.integers(0, 5), st.lists(st.booleans(), min_size=5, max_size=5))
+def test_the_frame_of_files_cut_is_the_frame_of_the_declarations_kept(batch, odd_value, cut, kept):
+    """The batch is read as two files; some declarations of each are kept (the accepted ones); the frame of
+    files' records, cut down to them, is the frame of the declarations kept, each column the lines' own texts and
+    categories in order of first appearance."""
     if batch and batch[-1].lines:  # a value only the slow parser reads, now and then
         batch[-1] = replace(batch[-1], lines=(*batch[-1].lines[:-1], replace(batch[-1].lines[-1], value=odd_value)))
-    frame = build_line_frame(batch)
-    expected = frame_from_columns(line_columns(batch))
+    files = [batch[:cut], batch[cut:]]
+    chosen = [[index for index in range(len(file)) if kept[index]] for file in files]
+    records = [records_of(file).selected(indexes) for file, indexes in zip(files, chosen, strict=True)]
+    batch = [file[index] for file, indexes in zip(files, chosen, strict=True) for index in indexes]
+    frame = frame_from_records(records)
+    expected = build_line_frame(batch)
     pd.testing.assert_frame_equal(frame.lines, expected.lines)
     pd.testing.assert_frame_equal(frame.filer, expected.filer)
     assert (frame.value_exponent, frame.quantity_exponent) == (expected.value_exponent, expected.quantity_exponent)
+    assert frame.declaration_count == len(batch)
     lines = [(d, row) for d in batch for row in d.lines]
     assert frame.lines["line"].tolist() == [row.line_number for _, row in lines]
     mine = {

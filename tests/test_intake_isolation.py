@@ -105,14 +105,14 @@ def test_a_reader_or_validator_bug_on_one_file_quarantines_it_and_spares_the_oth
 
 def test_an_assessment_bug_on_one_file_quarantines_it(runtime: Runtime, monkeypatch: pytest.MonkeyPatch) -> None:
     three_files(runtime)
-    original = process_module.assess_declarations
+    original = process_module.assess_records
 
-    def assess(declarations: Any, reference: Any) -> Any:
+    def assess(records: Any, declarations: Any, reference: Any) -> Any:
         if any(d.transaction_number == transaction(2) for d in declarations):
             raise KeyError("tariff row")
-        return original(declarations, reference)
+        return original(records, declarations, reference)
 
-    monkeypatch.setattr(process_module, "assess_declarations", assess)
+    monkeypatch.setattr(process_module, "assess_records", assess)
     assert_isolated(runtime, run_intake(runtime, as_of=AS_OF), "KeyError")
 
 

@@ -1,13 +1,13 @@
 """Assessment: validated declarations in, duties and taxes to the cent out (spec/assessment.md).
 
 Pure: no I/O, no clock. ``assess_declarations`` assesses a whole batch at once in exact integer arithmetic
-(``engine``); ``oracle`` is the line-by-line Decimal reference it is tested against; ``explain`` gives, on
+(``engine``), and ``assess_records`` the same from what the readers recorded of the batch's lines (intake); ``oracle`` is the line-by-line Decimal reference it is tested against; ``explain`` gives, on
 request, the trail behind every amount; ``render`` writes the ``carm assess`` JSON and text.
 """
 
-from pipeline.assess.engine import assess_declarations, assess_frame
+from pipeline.assess.engine import assess_declarations, assess_frame, assess_records
 from pipeline.assess.explain import LineExplanation, Step, explain_declaration, explain_line
-from pipeline.assess.frame import LineFrame, build_line_frame
+from pipeline.assess.frame import LineFrame, build_line_frame, frame_from_records
 from pipeline.assess.oracle import assess_declaration_decimal, assess_line_decimal
 from pipeline.assess.render import (
     accepted_declaration_json,
@@ -30,9 +30,11 @@ __all__ = [
     "assess_declaration_decimal",
     "assess_declarations",
     "assess_frame",
+    "assess_records",
     "assess_line_decimal",
     "assessment_json",
     "build_line_frame",
+    "frame_from_records",
     "document_text",
     "explain_declaration",
     "explain_line",

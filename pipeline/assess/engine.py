@@ -50,7 +50,7 @@ from pipeline.assess.fixed import (
     scaled_array,
     to_cents,
 )
-from pipeline.assess.frame import LineFrame, build_line_frame
+from pipeline.assess.frame import LineFrame, build_line_frame, frame_from_records
 from pipeline.assess.lookups import (
     OPEN_END,
     OPEN_START,
@@ -76,6 +76,7 @@ from pipeline.assess.rules import (
 from pipeline.findings import Finding
 from pipeline.model import Declaration
 from pipeline.money import MONEY_CONTEXT, format_cents, scaled
+from pipeline.parsers.records import LineRecords
 from pipeline.reference.types import RATE_MAX_AGE_DAYS, ReferenceData
 
 FX_MIN_DECIMALS = 6
@@ -88,6 +89,17 @@ def assess_declarations(declarations: Sequence[Declaration], reference: Referenc
     """Assess validated declarations in one batch. Pure: no I/O, no clock."""
     declarations = tuple(declarations)
     return assess_frame(build_line_frame(declarations), declarations, reference)
+
+
+def assess_records(files: Sequence[LineRecords], declarations: Sequence[Declaration],
+                   reference: ReferenceData) -> Assessment:
+    """Assess validated declarations from what their readers recorded of them: ``files``, each file's records of
+    the declarations assessed (``LineRecords.selected``), are together the records of ``declarations`` in order.
+    Pure: no I/O, no clock."""
+    recorded = sum(map(len, files))
+    if recorded != len(declarations):
+        raise ValueError(f"records of {recorded} declarations given for {len(declarations)} declarations")
+    return assess_frame(frame_from_records(files), declarations, reference)
 
 
 def _with_sentinel(values: np.ndarray) -> np.ndarray:

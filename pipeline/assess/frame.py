@@ -1,4 +1,4 @@
-"""Declarations → one DataFrame holding every line of the batch, in columns the engine computes on.
+"""A batch's line records → one DataFrame holding every line of the batch, in columns the engine computes on.
 
 Columns of ``LineFrame.lines`` (one row per line, in declaration order, lines in file order):
 
@@ -25,22 +25,16 @@ Validation (B15) has already held each value to its currency's minor units.
 ``LineFrame.filer`` holds the filer's own amounts: ``row`` (row of ``lines``), ``index`` (position in
 ``Line.filer_amounts``), ``charge`` (category: CUD…GST), ``amount`` (text).
 
-The frame is built from columns, never row by row, and each text is touched as few times as possible: reading a
-field of a million objects waits on memory for each of them, so ``build_line_frame`` reads the lines a chunk
-(``READ_CHUNK``) at a time, every field while the chunk is in the processor's cache: the codes (``CODE_FIELDS``)
-as one tuple per line, numbered by a dictionary, so that each code column is worked out on the few thousand
-distinct tuples; the number, quantity and value texts joined by newlines, which ``fixed`` reads with array
-operations. The declarations' texts are numbered the same way. ``frame_from_columns`` builds the same frame
-from ``LineColumns`` (one list per field, as ``line_columns`` reads them from declarations or a reader could
-fill them as it goes).
+The frame is built from the records the readers make of each line as they build it (``pipeline.parsers.records``):
+``frame_from_records`` works out each code column on the batch's few thousand distinct code keys, never row by
+row, and reads the numbers of all lines at once. ``build_line_frame`` records declarations no reader recorded first.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from itertools import chain
-from operator import attrgetter
+from itertools import chain, compress
 
 import numpy as np
 import pandas as pd
@@ -50,22 +44,10 @@ from pipeline.assess.lookups import distinct
 from pipeline.collector import collector_paused
 from pipeline.digits import ascii_int
 from pipeline.model import NUMBER_DIGITS, Declaration
+from pipeline.parsers.records import CODE_FIELDS, DECLARATION_TEXTS, LineRecords, records_of
 from pipeline.reference.types import digits
 
 CLVS_CAD_TYPE = "C"
-DECLARATION_TEXTS = ("currency", "release_date", "shipment_date", "cad_type")
-#: The ``Line`` fields that hold codes: few distinct values per batch, read together as one key per line.
-CODE_FIELDS = (
-    "classification",
-    "treatment",
-    "origin",
-    "unit",
-    "value_currency",
-    "special_authority",
-    "gst_exemption",
-    "excise_code",
-    "sima",
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,75 +60,11 @@ class LineFrame:
 
 
 @dataclass(frozen=True, slots=True)
-class LineColumns:
-    """A batch as columns of the texts the engine reads. ``lines`` maps ``Line`` field names (number,
-    classification, treatment, origin, unit, quantity, value; value_currency, special_authority, gst_exemption,
-    excise_code, sima and cargo_control, None where absent) to one entry per line, declarations in order and lines
-    in file order; ``declarations`` maps each of ``DECLARATION_TEXTS`` to one entry per
-    declaration; ``line_counts`` is the number of lines of each declaration. ``filer`` holds the filer amounts
-    as four columns: ``row`` (line), ``index`` (in ``Line.filer_amounts``), ``charge`` and ``amount``."""
-
-    line_counts: np.ndarray
-    declarations: dict[str, list]
-    lines: dict[str, list]
-    filer: dict[str, list]
-
-
-@dataclass(frozen=True, slots=True)
 class _Coded:
     """A column of texts as ``codes`` (int64, -1 for None) into ``uniques`` (in order of first appearance)."""
 
     codes: np.ndarray
     uniques: list
-
-
-def line_columns(declarations: Sequence[Declaration]) -> LineColumns:
-    """The columns of parsed declarations: one pass over the lines per field."""
-    groups = [declaration.lines for declaration in declarations]
-    counts = _line_counts(groups)
-    lines = list(chain.from_iterable(groups))
-    # one comprehension per field: the quickest way Python has to read a slot of a million objects
-    columns = {
-        "number": [line.number for line in lines],
-        "classification": [line.classification for line in lines],
-        "treatment": [line.treatment for line in lines],
-        "origin": [line.origin for line in lines],
-        "unit": [line.unit for line in lines],
-        "quantity": [line.quantity for line in lines],
-        "value": [line.value for line in lines],
-        "value_currency": [line.value_currency for line in lines],
-        "special_authority": [line.special_authority for line in lines],
-        "gst_exemption": [line.gst_exemption for line in lines],
-        "excise_code": [line.excise_code for line in lines],
-        "sima": [line.sima for line in lines],
-    }
-    header = {name: list(map(attrgetter(name), declarations)) for name in DECLARATION_TEXTS}
-    clvs = _per_line(np.array(header["cad_type"], dtype=object) == CLVS_CAD_TYPE, counts)
-    columns["cargo_control"] = _cargo_control(lines, clvs)
-    declared = [line.filer_amounts for line in lines]
-    filed = list(chain.from_iterable(declared))
-    filer = _filer(np.fromiter(map(len, declared), dtype=np.int64, count=len(declared)),
-                   [amount.charge_type for amount in filed], [amount.amount for amount in filed])
-    filer["row"], filer["index"] = filer["row"].tolist(), filer["index"].tolist()
-    return LineColumns(counts, header, columns, filer)
-
-
-def build_line_frame(declarations: Sequence[Declaration]) -> LineFrame:
-    """The frame of parsed declarations: ``frame_from_columns(line_columns(declarations))``, read faster (see
-    the module's docstring)."""
-    with collector_paused():  # the columns are lists of a batch's strings, no cycles among them
-        groups = [declaration.lines for declaration in declarations]
-        counts = _line_counts(groups)
-        lines = list(chain.from_iterable(groups))
-        header = _read_declarations(declarations)
-        read = _read_lines(lines)
-        clvs = _per_line(_is_clvs(header["cad_type"]), counts)
-        return _frame(counts, header, read.codes, read.texts, _cargo_control(lines, clvs), read.filer)
-
-
-#: Lines read together: while every field of a chunk is read, its objects stay in the processor's cache (a
-#: million lines do not fit, and a pass per field over them all waits on memory for every object).
-READ_CHUNK = 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,97 +77,101 @@ class _Joined:
     listed: Callable[[], list[str]]
 
 
-@dataclass(frozen=True, slots=True)
-class _ReadLines:
-    codes: dict[str, _Coded]
-    texts: dict[str, _Joined]
-    filer: dict[str, Sequence]
+def build_line_frame(declarations: Sequence[Declaration]) -> LineFrame:
+    """The frame of declarations no reader recorded (``records_of``; intake uses the readers' records)."""
+    return frame_from_records([records_of(declarations)])
 
 
-def _read_lines(lines: list) -> _ReadLines:
-    """Every field the frame needs of every line, a chunk of lines at a time: the codes (``CODE_FIELDS``) as one
-    tuple numbered by a dictionary (its first row), the number, quantity and value texts joined by newlines."""
-    first_rows: dict[tuple, int] = {}
-    first_row_of = first_rows.setdefault
-    first: list[int] = []
-    joined: dict[str, list[str]] = {"number": [], "quantity": [], "value": []}
-    numbers, quantities, values = joined.values()
-    sizes: list[int] = []  # filer amounts per line
-    charges: list[str] = []
-    amounts: list[str] = []
-    for start in range(0, len(lines), READ_CHUNK):
-        chunk = lines[start:start + READ_CHUNK]
-        keys = [(line.classification, line.treatment, line.origin, line.unit, line.value_currency,
-                 line.special_authority, line.gst_exemption, line.excise_code, line.sima) for line in chunk]
-        first += map(first_row_of, keys, range(start, start + len(chunk)))
-        # the other fields in one pass, split into columns by zip (in C): a pass per field costs more than zip
-        number, quantity, value, filer_amounts = zip(
-            *[(line.number, line.quantity, line.value, line.filer_amounts) for line in chunk]
-        )
-        numbers.append("\n".join(number))
-        quantities.append("\n".join(quantity))
-        values.append("\n".join(value))
-        sizes += map(len, filer_amounts)
-        filed = list(chain.from_iterable(filer_amounts))
-        if filed:
-            charges += [amount.charge_type for amount in filed]
-            amounts += [amount.amount for amount in filed]
-    texts = {
-        name: _Joined("\n".join(parts), len(lines), lambda name=name: [getattr(line, name) for line in lines])
-        for name, parts in joined.items()
-    }
-    codes = _coded_fields(_coded_first(np.array(first, dtype=np.int64), list(first_rows)), CODE_FIELDS)
-    return _ReadLines(codes, texts, _filer(np.array(sizes, dtype=np.int64), charges, amounts))
+def frame_from_records(files: Sequence[LineRecords]) -> LineFrame:
+    """The frame of a batch from the records its readers made of each file's declarations, files in order
+    (``pipeline.parsers.records``; ``LineRecords.selected`` keeps the declarations assessed).
+
+    The files' columns are read where they are, not copied into one list each: copying a million strings
+    touches every one of them. Each file's code keys (numbered by its reader) are numbered once for the batch,
+    each code column is worked out on the batch's distinct keys and spread back with array operations. The
+    number, quantity and value texts are joined by newlines, which ``fixed`` reads with array operations."""
+    with collector_paused():  # the columns are lists of a batch's strings, no cycles among them
+        counts = np.fromiter(chain.from_iterable(f.line_counts for f in files), dtype=np.int64)
+        headers = list(zip(*chain.from_iterable(f.headers for f in files), strict=True)) or [()] * len(DECLARATION_TEXTS)
+        header = {name: _coded_texts(column) for name, column in zip(DECLARATION_TEXTS, headers, strict=True)}
+        texts = {
+            name: _joined([getattr(f, column) for f in files])
+            for name, column in (("number", "numbers"), ("quantity", "quantities"), ("value", "values"))
+        }
+        return _frame(counts, header, _coded_fields(_batch_keys(files), CODE_FIELDS), texts,
+                      _Chained([f.cargo_controls for f in files]), _filer([f.filer_amounts for f in files]))
 
 
-def _read_declarations(declarations: Sequence[Declaration]) -> dict[str, _Coded]:
-    """``DECLARATION_TEXTS`` of the declarations, coded (``_coded_first``) in one pass: each text numbered by the
-    first declaration that gave it."""
-    seen: list[dict] = [{} for _ in DECLARATION_TEXTS]
-    currency, release, shipment, cad_type = (texts.setdefault for texts in seen)
-    first = np.fromiter(
-        chain.from_iterable(
-            [(currency(d.currency, row), release(d.release_date, row), shipment(d.shipment_date, row), cad_type(d.cad_type, row))
-             for row, d in enumerate(declarations)]
-        ),
-        dtype=np.int64,
-        count=len(declarations) * len(DECLARATION_TEXTS),
-    ).reshape(len(declarations), len(DECLARATION_TEXTS))
-    return {name: _coded_first(first[:, position], list(seen[position])) for position, name in enumerate(DECLARATION_TEXTS)}
+def _batch_keys(files: Sequence[LineRecords]) -> _Coded:
+    """Every line's code key, coded in order of first appearance among the batch's lines: each file's distinct
+    keys looked up once in a dictionary of the batch's, whatever order the readers numbered them in."""
+    numbers: dict[tuple, int] = {}
+    codes: list[int] = []
+    for file in files:
+        renumbered = [numbers.setdefault(key, len(numbers)) for key in file.keys]
+        codes += map(renumbered.__getitem__, file.codes)
+    coded, used = pd.factorize(np.array(codes, dtype=np.int64))
+    keys = list(numbers)
+    return _Coded(coded.astype(np.int64, copy=False), [keys[k] for k in used.tolist()])
 
 
-def frame_from_columns(columns: LineColumns) -> LineFrame:
-    """The frame of a batch given as columns (``line_columns``, or a reader that filled them)."""
-    lines = columns.lines
-    header = {name: _coded(columns.declarations[name]) for name in DECLARATION_TEXTS}
-    codes = {name: _coded(lines[name]) for name in CODE_FIELDS}
-    texts = {
-        name: _Joined("\n".join(lines[name]), len(lines[name]), lambda name=name: lines[name])
-        for name in ("number", "quantity", "value")
-    }
-    return _frame(columns.line_counts, header, codes, texts, lines["cargo_control"], columns.filer)
+def _joined(columns: list[list[str]]) -> _Joined:
+    """The texts of several files' columns, joined by newlines."""
+    return _Joined(
+        "\n".join(["\n".join(column) for column in columns if column]),
+        sum(map(len, columns)),
+        lambda: list(chain.from_iterable(columns)),
+    )
 
 
-def _line_counts(groups: list) -> np.ndarray:
-    return np.fromiter(map(len, groups), dtype=np.int64, count=len(groups))
+class _Chained:
+    """Several files' columns read as one at some rows (the few a courier shipment needs), without copying them."""
+
+    def __init__(self, columns: list[list]) -> None:
+        self.columns = columns
+        self.ends = np.cumsum([len(column) for column in columns], dtype=np.int64)
+
+    def __len__(self) -> int:
+        return int(self.ends[-1]) if len(self.ends) else 0
+
+    def take(self, rows: np.ndarray) -> list:
+        """The values at ``rows`` (ascending) of the batch."""
+        values: list = []
+        bounds = np.searchsorted(rows, self.ends).tolist()
+        for column, end, first, last in zip(self.columns, self.ends.tolist(), [0, *bounds[:-1]], bounds, strict=True):
+            if last > first:
+                values += map(column.__getitem__, (rows[first:last] - (end - len(column))).tolist())
+        return values
 
 
-def _cargo_control(lines: list, clvs: np.ndarray) -> list[str | None]:
-    cargo_control: list[str | None] = [None] * len(lines)
-    for row in np.flatnonzero(clvs).tolist():  # only courier shipments are told apart by their number
-        cargo_control[row] = lines[row].cargo_control
-    return cargo_control
+def _coded_texts(column: Sequence) -> _Coded:
+    """A column coded as ``_coded`` codes it, by one dictionary look-up per row (each value numbered by the first
+    row that holds it): quicker than hashing in pandas when values repeat and are already Python objects."""
+    first_rows: dict = {}
+    first = np.fromiter(map(first_rows.setdefault, column, range(len(column))), dtype=np.int64, count=len(column))
+    return _coded_first(first, list(first_rows))
 
 
-def _filer(sizes: np.ndarray, charges: list[str], amounts: list[str]) -> dict[str, Sequence]:
-    """The filer amounts as four columns (``LineColumns.filer``; row and index as int64 arrays) from the number
-    of each line's amounts and the amounts' charges and texts in line order."""
+def _filer(columns: list[list[tuple]]) -> dict[str, Sequence]:
+    """The filer amounts of several files' lines as four columns: ``row`` (the line in the batch), ``index`` (in
+    ``Line.filer_amounts``), ``charge`` and ``amount`` (the text); row and index as int64 arrays. Most lines have
+    none: only those that have are visited (``compress`` picks them in C)."""
+    rows: list[int] = []
+    declared: list[tuple] = []
+    offset = 0
+    for column in columns:
+        present = list(compress(range(len(column)), column))
+        rows += map(offset.__add__, present)
+        declared += map(column.__getitem__, present)
+        offset += len(column)
+    sizes = np.fromiter(map(len, declared), dtype=np.int64, count=len(declared))
+    filed = list(chain.from_iterable(declared))
     first = np.cumsum(sizes) - sizes
     return {
-        "row": np.repeat(np.arange(len(sizes), dtype=np.int64), sizes),
-        "index": np.arange(len(amounts), dtype=np.int64) - np.repeat(first, sizes),
-        "charge": charges,
-        "amount": amounts,
+        "row": np.repeat(np.array(rows, dtype=np.int64), sizes),
+        "index": np.arange(len(filed), dtype=np.int64) - np.repeat(first, sizes),
+        "charge": [amount.charge_type for amount in filed],
+        "amount": [amount.amount for amount in filed],
     }
 
 
@@ -328,12 +250,12 @@ def _decimals(texts: _Joined) -> tuple[np.ndarray, int]:
     return parse_decimal_texts(texts.listed()) if parsed is None else parsed
 
 
-def _shipment_ids(declaration_index: np.ndarray, cargo_control: list[str | None], clvs: np.ndarray) -> np.ndarray:
+def _shipment_ids(declaration_index: np.ndarray, cargo_control: _Chained, clvs: np.ndarray) -> np.ndarray:
     """One id per (declaration, cargo control number) of the CLVS lines; a line without a number is its own."""
     if not clvs.any():
         return np.zeros(len(cargo_control), dtype=np.int64)
     rows = np.flatnonzero(clvs)
-    numbers, _ = pd.factorize(np.array([cargo_control[row] for row in rows.tolist()], dtype=object), use_na_sentinel=True)
+    numbers, _ = pd.factorize(np.array(cargo_control.take(rows), dtype=object), use_na_sentinel=True)
     numbers = np.where(numbers < 0, numbers.max(initial=0) + 1 + np.arange(len(rows)), numbers)
     ids = np.full(len(cargo_control), -1, dtype=np.int64)
     ids[rows] = distinct(declaration_index[rows], numbers).inverse
@@ -362,7 +284,7 @@ def _currencies(own: _Coded, header: _Coded, counts: np.ndarray) -> pd.Categoric
 
 
 def _frame(counts: np.ndarray, header: dict[str, _Coded], coded: dict[str, _Coded], texts: dict[str, _Joined],
-           cargo_control: list[str | None], filed: dict[str, Sequence]) -> LineFrame:
+           cargo_control: _Chained, filed: dict[str, Sequence]) -> LineFrame:
     rows = int(counts.sum())
     starts = np.concatenate(([0], np.cumsum(counts)[:-1])) if len(counts) else np.zeros(0, dtype=np.int64)
     declaration_index = _per_line(np.arange(len(counts), dtype=np.int64), counts)

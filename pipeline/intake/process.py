@@ -12,7 +12,8 @@ failure recorded, and the records of the others go on:
    being written.
 2. **parse** — ``pipeline.parsers.read_submission``; pure, so nothing is recorded.
 3. **judge** — ``judging``, with the ledger loaded once for the batch.
-4. **assess** — every accepted declaration of the batch in one ``assess_declarations`` call (``assessed``).
+4. **assess** — every accepted declaration of the batch in one ``assess_records`` call, from what the readers
+   recorded of its lines (``pipeline.parsers.records``), cut back into each declaration's share (``assessed``).
 5. **post** — ``booking.book_file`` decides each file's rows (pure), then one database transaction writes the
    whole batch, one statement per table: the interchanges, every declaration version (accepted, rejected,
    duplicate), the answer control references, the inbox rows' ``outcome`` (compare-and-set: ``outcome IS
@@ -58,7 +59,7 @@ from sqlalchemy.orm import Session
 
 from pipeline import clock
 from pipeline.answers import ACCEPTED, DUPLICATE, REJECTED
-from pipeline.assess import assess_declarations
+from pipeline.assess import assess_records
 from pipeline.collector import collector_paused
 from pipeline.errors import TransientError
 from pipeline.intake import inbox, records
@@ -78,7 +79,8 @@ from pipeline.ledger.database import database_fault, reading
 from pipeline.ledger.models import InboxState
 from pipeline.model import CANCELLATION, ORIGINAL, Declaration
 from pipeline.orchestration.faults import FaultKind, classify
-from pipeline.parsers import read_submission
+from pipeline.parsers import ParseResult, read_submission
+from pipeline.parsers.records import LineRecords, records_of
 from pipeline.registry import Registry
 from pipeline.storage import ObjectNotFound, layout
 from pipeline.storage.errors import InvalidKey, StorageError
@@ -339,12 +341,12 @@ class _Batch:
     def assess(self, files: list[Judged]) -> tuple[dict[DeclarationKey, Assessed], list[Judged]]:
         """(inbox id, position) of each accepted declaration (not a cancellation) → its assessment, in one
         engine call for the batch; and the files that go on to be posted."""
-        keys, order = _to_assess(files)
+        keys, order, records = _to_assess(files)
         if not order:
             return {}, files
         try:
             reference = self.runtime.reference
-            return assessed_by_declaration(assess_declarations(order, reference), keys, reference), files
+            return assessed_by_declaration(assess_records(records, order, reference), keys, reference), files
         except Exception:  # noqa: BLE001 - a line validation let through, or an engine bug: find the file(s)
             log.info("the batch could not be assessed at once; assessing its files one by one", exc_info=True)
             return self.assess_one_by_one(files)
@@ -355,11 +357,11 @@ class _Batch:
         result: dict[DeclarationKey, Assessed] = {}
         kept: list[Judged] = []
         for file in files:
-            keys, declarations = _to_assess([file])
+            keys, declarations, records = _to_assess([file])
             if declarations:
                 try:
                     reference = self.runtime.reference
-                    result.update(assessed_by_declaration(assess_declarations(declarations, reference), keys,
+                    result.update(assessed_by_declaration(assess_records(records, declarations, reference), keys,
                                                           reference))
                 except Exception as exc:  # noqa: BLE001 - that file's own fault
                     self.own_fault(file.row, "assess", exc, archived=file.archived)
@@ -629,16 +631,31 @@ class _PostedElsewhere(Exception):
     """Another worker recorded this file's outcome first: roll back what this attempt wrote."""
 
 
-def _to_assess(files: list[Judged]) -> tuple[list[DeclarationKey], list[Declaration]]:
-    """The accepted declarations of ``files`` that are assessed (cancellations are not), with their keys."""
+def _to_assess(files: list[Judged]) -> tuple[list[DeclarationKey], list[Declaration], list[LineRecords]]:
+    """The accepted declarations of ``files`` that are assessed (cancellations are not), with their keys and
+    what the readers recorded of them."""
     keys: list[DeclarationKey] = []
     declarations: list[Declaration] = []
+    records: list[LineRecords] = []
     for file in files:
-        for index, judged in enumerate(file.verdicts.declarations):
-            if judged.status == ACCEPTED and judged.declaration.function != CANCELLATION:
-                keys.append((file.row.id, index))
-                declarations.append(judged.declaration)
-    return keys, declarations
+        judged = file.verdicts.declarations
+        chosen = [index for index, verdict in enumerate(judged)
+                  if verdict.status == ACCEPTED and verdict.declaration.function != CANCELLATION]
+        keys += [(file.row.id, index) for index in chosen]
+        declarations += [judged[index].declaration for index in chosen]
+        records.append(_recorded(file.parsed.result, chosen, [judged[index].declaration for index in chosen]))
+    return keys, declarations, records
+
+
+def _recorded(result: ParseResult, indexes: list[int], declarations: list[Declaration]) -> LineRecords:
+    """The reader's records of the declarations at ``indexes`` of a file; recorded afresh should the declarations
+    judged not be the ones the reader built (a file read another way)."""
+    read = result.interchange.declarations if result.interchange is not None else ()
+    if result.records is not None and all(
+        index < len(read) and read[index] is declaration for index, declaration in zip(indexes, declarations, strict=True)
+    ):
+        return result.records.selected(indexes)
+    return records_of(declarations)
 
 
 def _terms(session: Session, files: list[Judged]) -> tuple[dict[str, dict[str, int]], dict[str, OriginalTerms]]:

@@ -11,14 +11,20 @@ from dataclasses import dataclass
 
 from pipeline.findings import Finding
 from pipeline.model import Interchange
+from pipeline.parsers.records import LineRecords
 
 DEFAULT_MAX_BYTES = 50 * 1024 * 1024  # S11 limit (spec/codes.md: default 50 MiB)
 
 
 @dataclass(frozen=True, slots=True)
 class ParseResult:
+    """What a reader made of a file: its model (None when it could not be read), the syntax findings, and what the
+    assessment frame reads of its declarations (``records``, recorded as the reader built them; None without an
+    interchange)."""
+
     interchange: Interchange | None
     findings: tuple[Finding, ...] = ()
+    records: LineRecords | None = None
 
     @property
     def syntax_ok(self) -> bool:

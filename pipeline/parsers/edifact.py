@@ -53,6 +53,7 @@ from pipeline.parsers.edifact_syntax import (
     read_service_string_advice,
     repertoire_pattern,
 )
+from pipeline.parsers.records import RecordsBuilder
 
 CUSDEC_IDENTIFIER = ("CUSDEC", "D", "96B", "UN")
 ENVELOPE_TAGS = frozenset({"UNB", "UNG", "UNH", "UNT", "UNE", "UNZ"})
@@ -175,7 +176,8 @@ def _parse(data: bytes) -> ParseResult:
     reader = _InterchangeReader(chars, has_una, log)
     for batch in tokenizer.batches(data, offset):
         reader.read(batch)
-    return ParseResult(reader.finish(), log.result())
+    interchange = reader.finish()
+    return ParseResult(interchange, log.result(), reader.records.records() if interchange is not None else None)
 
 
 class _FindingLog:
@@ -474,6 +476,7 @@ class _MessageReader:
         self.seen: set[str] = set()
         self.parties: dict[str, Party] = {}
         self.lines: list[Line] = []
+        self.record_line = interchange.records.add_line
         self.line: _LineDraft | None = None
 
     # -- findings ----------------------------------------------------------------------------------------
@@ -757,8 +760,10 @@ class _MessageReader:
         if line is None:
             return
         # The line's values are all named after Line fields; the texts a line must have default to ''.
-        self.lines.append(Line(**(_LINE_TEXTS | line.values), filer_amounts=tuple(line.filer), location=line.location,
-                               where=self.pool.where(line.where)))
+        built = Line(**(_LINE_TEXTS | line.values), filer_amounts=tuple(line.filer), location=line.location,
+                     where=self.pool.where(line.where))
+        self.lines.append(built)
+        self.record_line(built)
         self.line = None
 
     # -- end ---------------------------------------------------------------------------------------------
@@ -865,6 +870,7 @@ class _InterchangeReader:
         self.message: _MessageReader | None = None
         self.references: set[str] = set()
         self.declarations: list[Declaration] = []
+        self.records = RecordsBuilder()
         self.pool = _Pool()
         self.split = Tokenizer.splitter(chars)
         self.moves = _moves(chars)
@@ -1061,6 +1067,7 @@ class _InterchangeReader:
         declaration = message.finish(location)
         if declaration is not None:
             self.declarations.append(declaration)
+            self.records.add_declaration(declaration)  # a message without a declaration (S07) read no lines
         self.message = None
 
     def finish(self) -> Interchange | None:

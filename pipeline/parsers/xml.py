@@ -24,6 +24,7 @@ from lxml import etree
 import pipeline
 from pipeline.model import Declaration, FilerAmount, Interchange, Line, Party
 from pipeline.parsers import ParseResult
+from pipeline.parsers.records import RecordsBuilder
 from pipeline.parsers.xml_faults import HARDENED, parse_faults, refusal
 from pipeline.writers.xml import tag
 
@@ -47,7 +48,8 @@ def parse_xml(data: bytes) -> ParseResult:
     faults = parse_faults(data, load_schema())
     if faults:
         return ParseResult(None, faults)
-    return ParseResult(_read_interchange(_streamed(data)))
+    records = RecordsBuilder()
+    return ParseResult(_read_interchange(_streamed(data), records), records=records.records())
 
 
 # ----------------------------------------------------------------------------------------------- the model
@@ -209,13 +211,16 @@ def _streamed(data: bytes) -> Iterator[etree._Element]:
             del element.getparent()[0]
 
 
-def _read_interchange(elements: Iterable[etree._Element]) -> Interchange:
-    """The model of a valid document, from its CommunicationMetaData and Declaration elements, in order."""
+def _read_interchange(elements: Iterable[etree._Element], records: RecordsBuilder) -> Interchange:
+    """The model of a valid document, from its CommunicationMetaData and Declaration elements, in order; each line
+    and declaration recorded in ``records`` as it is built."""
     stream = iter(elements)
     communication = next(stream)
     control_reference, sender = _token(communication[0].text), _token(communication[1][0].text)
     tables = _PathTables()
-    declarations = tuple(_read_declaration(element, index, tables) for index, element in enumerate(stream, 1))
+    declarations = tuple(
+        _read_declaration(element, index, tables, records) for index, element in enumerate(stream, 1)
+    )
     return Interchange(
         syntax="xml",
         sender=sender,
@@ -232,7 +237,7 @@ def _read_interchange(elements: Iterable[etree._Element]) -> Interchange:
     )
 
 
-def _read_declaration(element: etree._Element, index: int, tables: _PathTables) -> Declaration:
+def _read_declaration(element: etree._Element, index: int, tables: _PathTables, records: RecordsBuilder) -> Declaration:
     path = f"{ROOT_PATH}/Declaration[{index}]"
     present = list(_MANDATORY_DECLARATION_FIELDS)
     children = iter(element)
@@ -266,7 +271,9 @@ def _read_declaration(element: etree._Element, index: int, tables: _PathTables) 
         _read_line(item, f"{shipment_path}/GovernmentAgencyGoodsItem[{position}]", tables)
         for position, item in enumerate(shipment[4:], 1)
     )
-    return Declaration(
+    for line in lines:
+        records.add_line(line)
+    declaration = Declaration(
         function=_token(function.text),
         transaction_number=_token(number.text),
         version=_token(version.text),
@@ -289,6 +296,8 @@ def _read_declaration(element: etree._Element, index: int, tables: _PathTables) 
         location=path,
         where=tables.places(path, _DECLARATION_PATHS, tuple(present)),
     )
+    records.add_declaration(declaration)
+    return declaration
 
 
 def _read_party(element: etree._Element, role: str, path: str, tables: _PathTables) -> Party:
