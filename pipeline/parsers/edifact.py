@@ -26,12 +26,14 @@ from typing import NamedTuple
 
 from pydifact.control import Characters
 
+from pipeline.assembler import Assembler
 from pipeline.collector import collector_paused
 from pipeline.digits import is_ascii_digits
 from pipeline.findings import Finding, shortened
 from pipeline.model import (
     CANCELLATION,
     CHANGE,
+    EMPTY,
     FILER_CHARGE_TYPES,
     ORIGINAL,
     Declaration,
@@ -422,7 +424,7 @@ class _Pool:
 
     def __init__(self) -> None:
         self._strings: dict[str, str] = {}
-        self._maps: dict[tuple[tuple[str, str], ...], dict[str, str]] = {}
+        self._maps: dict[tuple[str, ...], dict[str, str]] = {}
         self._party_wheres: dict[tuple[str, ...], dict[str, str]] = {}
         self.parties: dict[tuple[str, str], Party] = {}  # by the text of the NAD and its place
         self.intern = self._strings.setdefault  # intern(value, value): the hot loop's spelling of text(value)
@@ -439,8 +441,9 @@ class _Pool:
         return where
 
     def where(self, mapping: dict[str, str]) -> dict[str, str]:
-        """A shared, never-mutated dict equal to ``mapping``."""
-        return self._maps.setdefault(tuple(mapping.items()), mapping)
+        """A shared, never-mutated dict equal to ``mapping``. Its keys then its values, as one flat tuple, tell it
+        apart (half of the tuple is keys): cheaper to make and hash than a tuple of item pairs, once a line."""
+        return self._maps.setdefault((*mapping, *mapping.values()), mapping)
 
 
 class _LineDraft:
@@ -759,9 +762,8 @@ class _MessageReader:
         line = self.line
         if line is None:
             return
-        # The line's values are all named after Line fields; the texts a line must have default to ''.
-        built = Line(**(_LINE_TEXTS | line.values), filer_amounts=tuple(line.filer), location=line.location,
-                     where=self.pool.where(line.where))
+        built = _NEW_LINE(line.values, filer_amounts=tuple(line.filer), location=line.location,
+                          where=self.pool.where(line.where))
         self.lines.append(built)
         self.record_line(built)
         self.line = None
@@ -774,35 +776,24 @@ class _MessageReader:
         effects = _ending(self.state)
         if effects is not None:
             self.settle(effects, location)
-        values = self.values
-        return Declaration(
-            function=values.get("function", ""),
-            transaction_number=values.get("transaction_number", ""),
-            version=values.get("version", ""),
-            cad_type=values.get("cad_type", ""),
-            document_date=values.get("document_date", ""),
-            release_date=values.get("release_date", ""),
-            shipment_date=values.get("shipment_date", ""),
-            office=values.get("office", ""),
-            export_country=values.get("export_country", ""),
-            importer=self.parties.get("IM") or _NO_IMPORTER,
-            vendor=self.parties.get("SE") or _NO_VENDOR,
-            transport_mode=values.get("transport_mode", ""),
-            currency=values.get("currency", ""),
-            lines=tuple(self.lines),
-            broker=self.parties.get("CB"),
-            cargo_control=values.get("cargo_control"),
-            invoice_number=values.get("invoice_number"),
-            change_reason=values.get("change_reason"),
-            declared_line_count=values.get("declared_line_count"),
-            message_reference=self.reference,
-            location="UNH#1",
+        parties = self.parties
+        return _NEW_DECLARATION(
+            self.values, importer=parties.get("IM") or _NO_IMPORTER, vendor=parties.get("SE") or _NO_VENDOR,
+            lines=tuple(self.lines), broker=parties.get("CB"), message_reference=self.reference, location="UNH#1",
             where=self.pool.where(self.where),
         )
 
 
-_LINE_TEXTS = MappingProxyType({field: "" for field in ("number", "classification", "treatment", "description", "origin",
-                                                         "unit", "quantity", "value")})
+# Models built from what the handlers stored, named after their fields; a text a model must have defaults to ''.
+_NEW_LINE = Assembler(Line, {
+    **dict.fromkeys(("number", "classification", "treatment", "description", "origin", "unit", "quantity", "value"), ""),
+    "where": EMPTY,
+})
+_NEW_DECLARATION = Assembler(Declaration, {
+    **dict.fromkeys(("function", "transaction_number", "version", "cad_type", "document_date", "release_date",
+                     "shipment_date", "office", "export_country", "transport_mode", "currency"), ""),
+    "importer": _NO_IMPORTER, "vendor": _NO_VENDOR, "lines": (), "where": EMPTY,
+})
 # Line fields whose values repeat across a file (codes), shared through the pool; amounts and texts are not.
 _CODE_FIELDS = frozenset({"origin", "unit", "gross_weight_unit", "cargo_control", "special_authority",
                           "gst_exemption", "excise_code", "sima"})
