@@ -28,8 +28,10 @@ def _assert_recorded(data: bytes) -> None:
     records = result.records
     assert records == records_of(declarations)
     lines = [line for declaration in declarations for line in declaration.lines]
-    assert records.line_counts == [len(declaration.lines) for declaration in declarations]
-    assert records.headers == [tuple(getattr(d, name) for name in DECLARATION_TEXTS) for d in declarations]
+    assert records.line_counts.tolist() == [len(declaration.lines) for declaration in declarations]
+    assert [records.header_keys[code] for code in records.header_codes] == [
+        tuple(getattr(d, name) for name in DECLARATION_TEXTS) for d in declarations]
+    assert len(records.header_keys) == len(set(records.header_keys))
     assert [records.keys[code] for code in records.codes] == [
         tuple(getattr(line, name) for name in CODE_FIELDS) for line in lines]
     assert len(records.keys) == len(set(records.keys))

@@ -32,6 +32,7 @@ row, and reads the numbers of all lines at once. ``build_line_frame`` records de
 
 from __future__ import annotations
 
+from array import array
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from itertools import chain, compress
@@ -87,32 +88,39 @@ def frame_from_records(files: Sequence[LineRecords]) -> LineFrame:
     (``pipeline.parsers.records``; ``LineRecords.selected`` keeps the declarations assessed).
 
     The files' columns are read where they are, not copied into one list each: copying a million strings
-    touches every one of them. Each file's code keys (numbered by its reader) are numbered once for the batch,
-    each code column is worked out on the batch's distinct keys and spread back with array operations. The
+    touches every one of them. Each file's code keys and header keys (numbered by its reader) are numbered once
+    for the batch, each code column is worked out on the batch's distinct keys and spread back with array
+    operations. The
     number, quantity and value texts are joined by newlines, which ``fixed`` reads with array operations."""
     with collector_paused():  # the columns are lists of a batch's strings, no cycles among them
-        counts = np.fromiter(chain.from_iterable(f.line_counts for f in files), dtype=np.int64)
-        headers = list(zip(*chain.from_iterable(f.headers for f in files), strict=True)) or [()] * len(DECLARATION_TEXTS)
-        header = {name: _coded_texts(column) for name, column in zip(DECLARATION_TEXTS, headers, strict=True)}
+        counts = np.concatenate([_ints(f.line_counts) for f in files]) if files else np.zeros(0, dtype=np.int64)
+        header = _coded_fields(_numbered(files, "header_keys", "header_codes"), DECLARATION_TEXTS)
         texts = {
             name: _joined([getattr(f, column) for f in files])
             for name, column in (("number", "numbers"), ("quantity", "quantities"), ("value", "values"))
         }
-        return _frame(counts, header, _coded_fields(_batch_keys(files), CODE_FIELDS), texts,
+        return _frame(counts, header, _coded_fields(_numbered(files, "keys", "codes"), CODE_FIELDS), texts,
                       _Chained([f.cargo_controls for f in files]), _filer([f.filer_amounts for f in files]))
 
 
-def _batch_keys(files: Sequence[LineRecords]) -> _Coded:
-    """Every line's code key, coded in order of first appearance among the batch's lines: each file's distinct
-    keys looked up once in a dictionary of the batch's, whatever order the readers numbered them in."""
+def _ints(numbers: array) -> np.ndarray:
+    """An ``array("q")`` as int64, without copying it."""
+    return np.frombuffer(numbers, dtype=np.int64)
+
+
+def _numbered(files: Sequence[LineRecords], keys: str, codes: str) -> _Coded:
+    """A column of keys (``keys``: each file's distinct keys; ``codes``: each row's number of its key), coded in
+    order of first appearance among the batch's rows: each file's distinct keys looked up once in a dictionary
+    of the batch's, whatever order the readers numbered them in."""
     numbers: dict[tuple, int] = {}
-    codes: list[int] = []
+    parts = [np.zeros(0, dtype=np.int64)]
     for file in files:
-        renumbered = [numbers.setdefault(key, len(numbers)) for key in file.keys]
-        codes += map(renumbered.__getitem__, file.codes)
-    coded, used = pd.factorize(np.array(codes, dtype=np.int64))
-    keys = list(numbers)
-    return _Coded(coded.astype(np.int64, copy=False), [keys[k] for k in used.tolist()])
+        renumbered = np.fromiter((numbers.setdefault(key, len(numbers)) for key in getattr(file, keys)),
+                                 dtype=np.int64)
+        parts.append(renumbered[_ints(getattr(file, codes))])
+    coded, used = pd.factorize(np.concatenate(parts))
+    distinct = list(numbers)
+    return _Coded(coded.astype(np.int64, copy=False), [distinct[k] for k in used.tolist()])
 
 
 def _joined(columns: list[list[str]]) -> _Joined:
@@ -142,14 +150,6 @@ class _Chained:
             if last > first:
                 values += map(column.__getitem__, (rows[first:last] - (end - len(column))).tolist())
         return values
-
-
-def _coded_texts(column: Sequence) -> _Coded:
-    """A column coded as ``_coded`` codes it, by one dictionary look-up per row (each value numbered by the first
-    row that holds it): quicker than hashing in pandas when values repeat and are already Python objects."""
-    first_rows: dict = {}
-    first = np.fromiter(map(first_rows.setdefault, column, range(len(column))), dtype=np.int64, count=len(column))
-    return _coded_first(first, list(first_rows))
 
 
 def _filer(columns: list[list[tuple]]) -> dict[str, Sequence]:

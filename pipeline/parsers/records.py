@@ -3,15 +3,18 @@
 The frame (``pipeline.assess.frame``) needs a dozen fields of every line of a batch. Reading them back from a
 million ``Line`` objects after the fact waits on memory for each object, so the readers record them as they go:
 each line the moment it is built (its fields are still in the processor's cache), its codes numbered by one
-dictionary look-up of its code key, and each declaration's header texts. A file's records come with its parse
-result (``ParseResult.records``); intake cuts them down to the declarations it accepts (``LineRecords.selected``)
-and builds the batch's frame from its files' records (``pipeline.assess.frame.frame_from_records``). ``records_of`` records declarations that were not read by a reader (tests, commands).
+dictionary look-up of its code key, and each declaration's header texts numbered the same way. A file's records
+come with its parse result (``ParseResult.records``); intake cuts them down to the declarations it accepts
+(``LineRecords.selected``) and builds the batch's frame from its files' records
+(``pipeline.assess.frame.frame_from_records``). ``records_of`` records declarations no reader built (tests,
+``carm assess``).
 
-Plain tuples and lists, no numpy or pandas: the readers (and ``carm validate``) stay free of them.
+Lists, tuples and ``array("q")``, no numpy or pandas: the readers (and ``carm validate``) stay free of them.
 """
 
 from __future__ import annotations
 
+from array import array
 from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import accumulate, chain
@@ -30,28 +33,31 @@ CODE_FIELDS = (
     "excise_code",
     "sima",
 )
-#: The ``Declaration`` fields of a header record, in order.
+#: The ``Declaration`` fields of a header key, in order.
 DECLARATION_TEXTS = ("currency", "release_date", "shipment_date", "cad_type")
 
 
-def header_record(declaration: Declaration) -> tuple[str, str, str, str]:
-    """A declaration as the frame reads it (``DECLARATION_TEXTS``)."""
+def header_key(declaration: Declaration) -> tuple[str, str, str, str]:
+    """A declaration's texts the frame reads (``DECLARATION_TEXTS``) as one key."""
     return declaration.currency, declaration.release_date, declaration.shipment_date, declaration.cad_type
 
 
 @dataclass(frozen=True, slots=True)
 class LineRecords:
-    """What the frame reads of some declarations, in columns (lists), declarations in order and lines in file order.
+    """What the frame reads of some declarations, in columns, declarations in order and lines in file order.
 
-    Per declaration: ``headers`` (``DECLARATION_TEXTS``) and ``line_counts``. Per line: ``codes``, the number of
-    its code key (its ``CODE_FIELDS`` as one tuple) in ``keys``, the distinct keys in the order the reader met
-    them; ``numbers``, ``quantities``, ``values`` and ``cargo_controls``, the line's texts; ``filer_amounts``, its
-    ``Line.filer_amounts``."""
+    Codes repeat: each distinct key is kept once, in the order the reader met it, and numbered by its place.
+    Per declaration: ``header_codes``, the number of its header key (``header_key``) in ``header_keys``, and
+    ``line_counts``. Per line: ``codes``, the number of its code key (its ``CODE_FIELDS`` as one tuple) in
+    ``keys``; ``numbers``, ``quantities``, ``values`` and ``cargo_controls``, the line's texts;
+    ``filer_amounts``, its ``Line.filer_amounts``. The numbers are ``array("q")``, which the frame reads as
+    arrays without copying them."""
 
-    headers: list[tuple[str, str, str, str]]
-    line_counts: list[int]
+    header_keys: list[tuple[str, str, str, str]]
+    header_codes: array
+    line_counts: array
     keys: list[tuple]
-    codes: list[int]
+    codes: array
     numbers: list[str]
     quantities: list[str]
     values: list[str]
@@ -59,11 +65,12 @@ class LineRecords:
     filer_amounts: list[tuple[FilerAmount, ...]]
 
     def __len__(self) -> int:
-        return len(self.headers)
+        return len(self.header_codes)
 
     def selected(self, indexes: Sequence[int]) -> LineRecords:
-        """The records of the declarations at ``indexes`` (ascending), as if only they had been recorded."""
-        if len(indexes) == len(self.headers):
+        """The records of the declarations at ``indexes`` (ascending), as if only they had been recorded (with
+        the same keys: some may be no declaration's now)."""
+        if len(indexes) == len(self.header_codes):
             return self
         starts = list(accumulate(self.line_counts, initial=0))
         spans = [(starts[i], starts[i + 1]) for i in indexes]
@@ -72,7 +79,8 @@ class LineRecords:
             return list(chain.from_iterable(column[start:end] for start, end in spans))
 
         return LineRecords(
-            [self.headers[i] for i in indexes], [self.line_counts[i] for i in indexes], self.keys, cut(self.codes),
+            self.header_keys, array("q", [self.header_codes[i] for i in indexes]),
+            array("q", [self.line_counts[i] for i in indexes]), self.keys, array("q", cut(self.codes)),
             cut(self.numbers), cut(self.quantities), cut(self.values), cut(self.cargo_controls),
             cut(self.filer_amounts),
         )
@@ -82,14 +90,15 @@ class RecordsBuilder:
     """A reader's records, filled as it builds each line (``add_line``) and each declaration (``add_declaration``,
     after its lines)."""
 
-    __slots__ = ("headers", "line_counts", "key_numbers", "codes", "numbers", "quantities", "values",
-                 "cargo_controls", "filer_amounts", "_lines_before", "_appends")
+    __slots__ = ("header_numbers", "header_codes", "line_counts", "key_numbers", "codes", "numbers", "quantities",
+                 "values", "cargo_controls", "filer_amounts", "_lines_before", "_appends")
 
     def __init__(self) -> None:
-        self.headers: list[tuple[str, str, str, str]] = []
-        self.line_counts: list[int] = []
+        self.header_numbers: dict[tuple[str, str, str, str], int] = {}
+        self.header_codes = array("q")
+        self.line_counts = array("q")
         self.key_numbers: dict[tuple, int] = {}
-        self.codes: list[int] = []
+        self.codes = array("q")
         self.numbers: list[str] = []
         self.quantities: list[str] = []
         self.values: list[str] = []
@@ -114,14 +123,15 @@ class RecordsBuilder:
 
     def add_declaration(self, declaration: Declaration) -> None:
         """A declaration whose lines are the ones added since the previous declaration."""
-        self.headers.append(header_record(declaration))
+        numbers = self.header_numbers
+        self.header_codes.append(numbers.setdefault(header_key(declaration), len(numbers)))
         self.line_counts.append(len(self.codes) - self._lines_before)
         self._lines_before = len(self.codes)
 
     def records(self) -> LineRecords:
         return LineRecords(
-            self.headers, self.line_counts, list(self.key_numbers), self.codes, self.numbers, self.quantities,
-            self.values, self.cargo_controls, self.filer_amounts,
+            list(self.header_numbers), self.header_codes, self.line_counts, list(self.key_numbers), self.codes,
+            self.numbers, self.quantities, self.values, self.cargo_controls, self.filer_amounts,
         )
 
 
