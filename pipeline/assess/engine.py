@@ -30,6 +30,7 @@ import pandas as pd
 from pipeline.assess.checks import (
     SIMA_TEXT,
     SURTAX_TEXT,
+    cents_texts,
     declared_text,
     filer_differences,
     parse_filer_text,
@@ -54,6 +55,7 @@ from pipeline.assess.frame import LineFrame, build_line_frame, frame_from_record
 from pipeline.assess.lookups import (
     OPEN_END,
     OPEN_START,
+    Distinct,
     RowTable,
     day_number,
     distinct,
@@ -75,7 +77,7 @@ from pipeline.assess.rules import (
 )
 from pipeline.findings import Finding
 from pipeline.model import Declaration
-from pipeline.money import MONEY_CONTEXT, format_cents, scaled
+from pipeline.money import MONEY_CONTEXT, scaled
 from pipeline.parsers.records import LineRecords
 from pipeline.reference.types import RATE_MAX_AGE_DAYS, ReferenceData
 
@@ -108,6 +110,26 @@ def _with_sentinel(values: np.ndarray) -> np.ndarray:
     return np.concatenate((values, tail))
 
 
+_SECONDS_PER_DAY = 86400
+
+
+def _day_numbers(moments: np.ndarray) -> np.ndarray:
+    """Dates (``datetime64``) as days since 1970-01-01, as ``astype("datetime64[D]")`` gives them (which floors).
+    Seconds are floor-divided directly: a third of the cost of the datetime cast."""
+    if np.datetime_data(moments.dtype)[0] == "s" and len(moments):
+        seconds = moments.view(np.int64)
+        if int(seconds.min()) != np.iinfo(np.int64).min:  # NaT stays NaT through the cast, not through //
+            return seconds // _SECONDS_PER_DAY
+    return moments.astype("datetime64[D]").view(np.int64)
+
+
+def _spread(values: np.ndarray, rows: np.ndarray, count: int) -> np.ndarray:
+    """A column of ``count`` lines holding ``values`` at ``rows`` and 0 elsewhere (in the values' dtype)."""
+    column = np.zeros(count, dtype=values.dtype)
+    column[rows] = values
+    return column
+
+
 class _Batch:
     """One run of the engine: the frame's columns as arrays and the look-up tables being filled."""
 
@@ -118,18 +140,28 @@ class _Batch:
         self.declaration = lines["declaration"].to_numpy()
         self.position = lines["position"].to_numpy()
         self.line_number = lines["line"].to_numpy()
-        self.codes = {name: lines[name].cat.codes.to_numpy().astype(np.int64) for name in _CATEGORIES}
+        # category codes in pandas' own narrow width (int8 for up to 127 categories): they are only compared and
+        # used as indexes, and widening nine columns to int64 cost more than all the look-ups that use them
+        self.codes = {name: lines[name].cat.codes.to_numpy() for name in _CATEGORIES}
         self.labels = {name: list(lines[name].cat.categories) for name in _CATEGORIES}
-        self.release = lines["release"].to_numpy().astype("datetime64[D]").view(np.int64)
-        self.shipment = lines["shipment"].to_numpy().astype("datetime64[D]").view(np.int64)
+        self.release = _day_numbers(lines["release"].to_numpy())
+        self.shipment = _day_numbers(lines["shipment"].to_numpy())
         self.value = lines["value"].to_numpy()
         self.quantity = lines["quantity"].to_numpy()
         self.tables: dict[str, list] = {}
+        self.magnitudes: dict[str, int] = {}
         self.columns: dict[str, np.ndarray] = {}
         self.exponents: dict[str, int] = {
             "value": frame.value_exponent,
             "quantity": frame.quantity_exponent,
         }
+
+    def magnitude(self, name: str, values: np.ndarray) -> int:
+        """``fixed.magnitude`` of a column that does not change once it is asked about, worked out once."""
+        found = self.magnitudes.get(name)
+        if found is None:
+            found = self.magnitudes[name] = magnitude(values)
+        return found
 
     def label(self, name: str, row: int) -> str | None:
         code = self.codes[name][row]
@@ -145,13 +177,13 @@ class _Batch:
 
     def per_declared_unit(self, rows: np.ndarray, row_ids: np.ndarray, amount_of, unit_of, name: str) -> np.ndarray:
         """For rows with a per-unit amount (dollars per some unit), the exact amount per *declared* unit at a batch
-        exponent: amount × Units.factor(declared unit, the amount's unit), once per distinct (row id, unit)."""
-        result = np.zeros(self.rows, dtype=np.int64)
+        exponent: amount × Units.factor(declared unit, the amount's unit), once per distinct (row id, unit). Returns
+        the amounts of ``rows`` (in their order)."""
         factor_id = np.full(self.rows, -1, dtype=np.int64)
         if len(rows) == 0:
             self.exponents[name] = PER_UNIT_MIN_DECIMALS
             self.tables[name] = []
-            return result
+            return np.zeros(0, dtype=np.int64)
         keys = distinct(row_ids[rows], self.codes["unit"][rows])
         table = RowTable()
 
@@ -169,7 +201,7 @@ class _Batch:
         exponent = scale_for(amounts, PER_UNIT_MIN_DECIMALS)
         scaled = scaled_array(amounts, exponent)
         factor_id[rows] = ids[keys.inverse]
-        result = _with_sentinel(scaled)[factor_id]
+        result = scaled[ids[keys.inverse]]
         self.exponents[name] = exponent
         self.tables[name] = table.rows
         self.columns[name + "_id"] = factor_id
@@ -247,26 +279,47 @@ def _exchange_rates(batch: _Batch) -> tuple[np.ndarray, list]:
             raise batch.fail(row, f"no exchange rate for {name} on {from_day_number(batch.shipment[row])} or the "
                              f"{RATE_MAX_AGE_DAYS} days before it")
         ids = np.full(len(rows), -1, dtype=np.int64)
-        for index in np.unique(position).tolist():
-            ids[index] = table.add(rows[index], key=(name, index))
+        used = np.unique(position)
+        ids[used] = table.extend(map(rows.__getitem__, used.tolist()))  # each row once: no key to look up
         key_id[at] = ids[position]
     return key_id[keys.inverse], table.rows
 
 
 #: ``decimals_of`` and ``money.scaled`` of the exchange rates, kept across batches: a batch shipped over two years
 #: holds thousands of rates, the same from batch to batch. Equal Decimals ("1.38", "1.3800") share an entry, and
-#: both functions give them the same answer.
-_rate_decimals = lru_cache(maxsize=1 << 16)(decimals_of)
+#: both functions give them the same answer. ``_scaled_rate`` serves the batches whose exponent is above the minimum.
 _scaled_rate = lru_cache(maxsize=1 << 16)(scaled)
+
+
+@lru_cache(maxsize=1 << 16)
+def _rate_places_and_scaled(rate: Decimal) -> tuple[int, int | None]:
+    """``decimals_of(rate)``, and the rate at FX_MIN_DECIMALS (None when it has more decimals): one look-up per
+    rate where a batch's rates have no more decimals than the minimum, as Bank of Canada rates have."""
+    places = decimals_of(rate)
+    return places, scaled(rate, FX_MIN_DECIMALS) if places <= FX_MIN_DECIMALS else None
+
+
+def _int_array(values: list[int]) -> np.ndarray:
+    """Python ints as int64 when every one fits (strictly inside ±2**63, as ``fixed.scaled_array``), else objects."""
+    try:
+        array = np.fromiter(values, dtype=np.int64, count=len(values))
+    except OverflowError:
+        return np.array(values, dtype=object)
+    if len(array) and int(array.min()) == -INT64_LIMIT:
+        return np.array(values, dtype=object)
+    return array
 
 
 def _value_for_duty(batch: _Batch) -> np.ndarray:
     fx_id, rows = _exchange_rates(batch)
     rates = [fx.rate for fx in rows]
-    exponent = max([FX_MIN_DECIMALS, *map(_rate_decimals, rates)])  # as scale_for, once per distinct rate
-    scaled_rates = [_scaled_rate(rate, exponent) for rate in rates]
-    fits = all(-INT64_LIMIT < value < INT64_LIMIT for value in scaled_rates)  # as scaled_array
-    rate = np.array(scaled_rates, dtype=np.int64 if fits else object)[fx_id]
+    found = list(map(_rate_places_and_scaled, rates))
+    exponent = max([FX_MIN_DECIMALS, *(places for places, _ in found)])  # as scale_for, once per distinct rate
+    if exponent == FX_MIN_DECIMALS:
+        scaled_rates = [value for _, value in found]
+    else:
+        scaled_rates = [_scaled_rate(rate, exponent) for rate in rates]
+    rate = _int_array(scaled_rates)[fx_id]
     exact = multiply(batch.value, rate)
     batch.tables["fx"], batch.exponents["fx"] = rows, exponent
     batch.exponents["vfd_exact"] = batch.exponents["value"] + exponent
@@ -317,52 +370,69 @@ def _customs_duty(batch: _Batch, vfd: np.ndarray) -> np.ndarray:
     rates = batch.tables["rates"]
     percent_exponent = scale_for([r.ad_valorem for r in rates if r.ad_valorem is not None], PERCENT_MIN_DECIMALS)
     percent = scaled_array([r.ad_valorem if r.ad_valorem is not None else Decimal(0) for r in rates], percent_exponent)
-    combine = np.array([COMBINE_CODES[r.combine] for r in rates], dtype=np.int8)[rate_id]
+    combine = np.array([COMBINE_CODES[r.combine] for r in rates], dtype=np.int8)
     ad_valorem = multiply(vfd, percent[rate_id])
     ad_valorem_exponent = 2 + percent_exponent + 2  # cents × percent / 100
 
-    has_specific = np.array([r.specific is not None for r in rates], dtype=bool)[rate_id]
+    # the specific part is computed on the lines whose rate has one, as in _sima
+    with_specific = np.flatnonzero(np.array([r.specific is not None for r in rates], dtype=bool)[rate_id])
     per_unit = batch.per_declared_unit(
-        np.flatnonzero(has_specific),
+        with_specific,
         rate_id,
         lambda rid: rates[rid].specific,
         lambda rid: rates[rid].specific_unit,
         "specific",
     )
-    specific = multiply(batch.quantity, per_unit)
+    quantity = batch.magnitude("quantity", batch.quantity)
+    specific = multiply(batch.quantity[with_specific], per_unit, left_magnitude=quantity)
     specific_exponent = batch.exponents["quantity"] + batch.exponents["specific"]
 
     exponent = max(ad_valorem_exponent, specific_exponent)
     ad_valorem = rescale(ad_valorem, ad_valorem_exponent, exponent)
-    specific = rescale(specific, specific_exponent, exponent)
+    specific = _spread(rescale(specific, specific_exponent, exponent), with_specific, batch.rows)
     if ad_valorem.dtype == object or specific.dtype == object:
         ad_valorem, specific = as_object(ad_valorem), as_object(specific)
-    exact = np.where(
-        combine == 1,
-        np.maximum(ad_valorem, specific),
-        np.where(combine == 2, np.minimum(ad_valorem, specific), add(ad_valorem, specific)),
-    )
+    exact = add(ad_valorem, specific)  # a new array: the lines whose rate takes the greater or lesser part are redone
+    for code, pick in ((COMBINE_CODES["max"], np.maximum), (COMBINE_CODES["min"], np.minimum)):
+        if (combine == code).any():
+            rows = np.flatnonzero(combine[rate_id] == code)
+            exact[rows] = pick(ad_valorem[rows], specific[rows])
     batch.exponents.update(percent=percent_exponent, duty_exact=exponent)
     batch.columns.update(ad_valorem_exact=ad_valorem, specific_exact=specific, duty_exact=exact)
     return to_cents(exact, exponent)
 
 
-def _goods_origin_pairs(batch: _Batch):
-    """Distinct (classification, origin) of the lines."""
-    return distinct(batch.codes["classification"], batch.codes["origin"])
+def _goods_origin_pairs(batch: _Batch) -> tuple[np.ndarray, Distinct]:
+    """The lines whose origin a surtax rule or a SIMA measure names (no other line can owe either), and their
+    distinct (classification, origin)."""
+    reference = batch.reference
+    countries = frozenset().union(
+        *(rule.countries for rule in reference.surtaxes), *(measure.countries for measure in reference.sima.values())
+    )
+    named = np.array([origin in countries for origin in batch.labels["origin"]], dtype=bool)
+    lines = np.flatnonzero(_with_sentinel(named)[batch.codes["origin"]])  # code -1 (no origin) reads the sentinel
+    return lines, distinct(batch.codes["classification"][lines], batch.codes["origin"][lines])
 
 
-def _first_by_goods_and_origin(batch: _Batch, pairs, rows: Sequence, table: RowTable) -> np.ndarray:
+def _first_by_goods_and_origin(
+    batch: _Batch, pairs: tuple[np.ndarray, Distinct], rows: Sequence, table: RowTable
+) -> np.ndarray:
     """Per line, the id (in ``table``) of the first of ``rows`` (surtax rules or SIMA measures, in table order)
     whose countries hold the origin, whose goods cover the classification and whose window holds the release
     date — the rule of ``ReferenceData.surtax_for`` / ``sima_for``. Goods and origin are matched once per
-    distinct pair; the windows only for the lines of pairs that have candidates."""
+    distinct pair (``_goods_origin_pairs``: of the lines that may match); the windows only for the lines of pairs
+    that have candidates."""
+    subset, pairs = pairs
     index = goods_index([row.goods for row in rows])
-    covering = {code: rows_covering(text, index) for code, text in enumerate(batch.labels["classification"])}
+    labels, codes = batch.labels["classification"], batch.codes["classification"]
+    covering: dict[int, list[int]] = {}
     candidates: dict[int, list[tuple[int, int, int]]] = {}
-    for pair, line in enumerate(pairs.first):
-        origin = batch.label("origin", int(line))
-        found = [rows[i] for i in covering[int(batch.codes["classification"][line])] if origin in rows[i].countries]
+    for pair, line in enumerate(subset[pairs.first].tolist()):
+        origin = batch.label("origin", line)
+        code = int(codes[line])
+        if code not in covering:
+            covering[code] = rows_covering(labels[code], index)
+        found = [rows[i] for i in covering[code] if origin in rows[i].countries]
         if found:
             candidates[pair] = [
                 (day_number(r.start, OPEN_START), day_number(r.end, OPEN_END), table.add(r)) for r in found
@@ -371,8 +441,9 @@ def _first_by_goods_and_origin(batch: _Batch, pairs, rows: Sequence, table: RowT
     if candidates:
         has = np.zeros(pairs.count, dtype=bool)
         has[list(candidates)] = True
-        lines = np.flatnonzero(has[pairs.inverse])
-        chosen[lines] = first_in_window(pairs.inverse[lines], batch.release[lines], candidates)
+        at = np.flatnonzero(has[pairs.inverse])
+        lines = subset[at]
+        chosen[lines] = first_in_window(pairs.inverse[at], batch.release[lines], candidates)
     return chosen
 
 
@@ -391,12 +462,16 @@ def _surtax(batch: _Batch, vfd: np.ndarray, pairs) -> np.ndarray:
     subset = distinct(batch.codes["special_authority"][rows], batch.codes["classification"][rows], rule_id[rows])
     remission_id = _windowed(batch, rows, subset, remission, remissions)
     exponent = scale_for([r.rate for r in rules.rows], PERCENT_MIN_DECIMALS)
-    rate = _with_sentinel(scaled_array([r.rate for r in rules.rows], exponent))[np.where(remission_id >= 0, -1, rule_id)]
-    exact = multiply(vfd, rate)
+    # computed on the lines with a rule and no remission only, as in _sima
+    due = np.flatnonzero((rule_id >= 0) & (remission_id < 0))
+    rate = scaled_array([r.rate for r in rules.rows], exponent)[rule_id[due]]
+    exact = multiply(vfd[due], rate, left_magnitude=batch.magnitude("vfd", vfd))
     batch.tables.update(surtax_rules=rules.rows, surtax_remissions=remissions.rows)
     batch.exponents["surtax_exact"] = exponent + 4
-    batch.columns.update(surtax_rule=rule_id, surtax_remission=remission_id, surtax_exact=exact)
-    return to_cents(exact, exponent + 4)
+    batch.columns.update(
+        surtax_rule=rule_id, surtax_remission=remission_id, surtax_exact=_spread(exact, due, batch.rows)
+    )
+    return _spread(to_cents(exact, exponent + 4), due, batch.rows)
 
 
 def _sima(batch: _Batch, vfd: np.ndarray, pairs) -> np.ndarray:
@@ -408,43 +483,48 @@ def _sima(batch: _Batch, vfd: np.ndarray, pairs) -> np.ndarray:
     table = measures.rows
 
     percent_exponent = scale_for([m.percent for m in table if m.percent is not None], PERCENT_MIN_DECIMALS)
-    percent = _with_sentinel(
-        scaled_array([m.percent if m.percent is not None else Decimal(0) for m in table], percent_exponent)
-    )[measure_id]
-    percent_part = multiply(vfd, percent)
+    # computed on the lines under a measure only (the others owe nothing), as the whole column would be: the
+    # operands' magnitudes are those of the whole columns (0 elsewhere), so int64 or Python ints are chosen alike
+    under = np.flatnonzero(measure_id >= 0)
+    ids = measure_id[under]
+    percent = scaled_array([m.percent if m.percent is not None else Decimal(0) for m in table], percent_exponent)[ids]
+    percent_part = multiply(vfd[under], percent, left_magnitude=batch.magnitude("vfd", vfd))
     percent_exponent_exact = percent_exponent + 4
 
-    has_per_unit = _with_sentinel(np.array([m.per_unit is not None for m in table], dtype=bool))[measure_id]
+    has_per_unit = np.array([m.per_unit is not None for m in table], dtype=bool)[ids]
     per_unit = batch.per_declared_unit(
-        np.flatnonzero(has_per_unit), measure_id, lambda mid: table[mid].per_unit, lambda mid: table[mid].unit, "sima_unit"
+        under[has_per_unit], measure_id, lambda mid: table[mid].per_unit, lambda mid: table[mid].unit, "sima_unit"
     )
-    unit_part = multiply(batch.quantity, per_unit)
+    per_unit = _spread(per_unit, np.flatnonzero(has_per_unit), len(under))
+    unit_part = multiply(batch.quantity[under], per_unit, left_magnitude=batch.magnitude("quantity", batch.quantity))
     unit_exponent = batch.exponents["quantity"] + batch.exponents["sima_unit"]
 
     exponent = max(percent_exponent_exact, unit_exponent)
     exact = add(rescale(percent_part, percent_exponent_exact, exponent), rescale(unit_part, unit_exponent, exponent))
     batch.tables["sima_measures"] = table
     batch.exponents.update(sima_percent=percent_exponent, sima_exact=exponent)
-    batch.columns.update(sima_measure=measure_id, sima_exact=exact)
-    return to_cents(exact, exponent)
+    batch.columns.update(sima_measure=measure_id, sima_exact=_spread(exact, under, batch.rows))
+    return _spread(to_cents(exact, exponent), under, batch.rows)
 
 
 def _excise(batch: _Batch) -> tuple[np.ndarray, np.ndarray]:
     codes = batch.codes["excise_code"]
     excise = _named(batch, "excise_code", batch.reference.excise)
+    coded = np.flatnonzero(codes >= 0)  # computed on these lines only, as in _sima
     per_unit = batch.per_declared_unit(
-        np.flatnonzero(codes >= 0), codes, lambda cid: excise[cid].per_unit, lambda cid: excise[cid].unit, "excise_unit"
+        coded, codes, lambda cid: excise[cid].per_unit, lambda cid: excise[cid].unit, "excise_unit"
     )
-    exact = multiply(batch.quantity, per_unit)
+    quantity = batch.magnitude("quantity", batch.quantity)
+    exact = multiply(batch.quantity[coded], per_unit, left_magnitude=quantity)
     exponent = batch.exponents["quantity"] + batch.exponents["excise_unit"]
     cents = to_cents(exact, exponent)
-    is_duty = _with_sentinel(np.array([e.kind == "duty" for e in excise], dtype=bool))[codes]
-    is_tax = _with_sentinel(np.array([e.kind == "tax" for e in excise], dtype=bool))[codes]
-    zero = np.zeros_like(cents)
+    kinds = codes[coded]
+    is_duty = np.array([e.kind == "duty" for e in excise], dtype=bool)[kinds]
+    is_tax = np.array([e.kind == "tax" for e in excise], dtype=bool)[kinds]
     batch.tables["excise"] = excise
     batch.exponents["excise_exact"] = exponent
-    batch.columns.update(excise_id=codes, excise_exact=exact)
-    return np.where(is_duty, cents, zero), np.where(is_tax, cents, zero)
+    batch.columns.update(excise_id=codes.astype(np.int64), excise_exact=_spread(exact, coded, batch.rows))
+    return _spread(cents[is_duty], coded[is_duty], batch.rows), _spread(cents[is_tax], coded[is_tax], batch.rows)
 
 
 def _clvs(batch: _Batch, vfd: np.ndarray) -> np.ndarray:
@@ -495,17 +575,28 @@ def _gst(batch: _Batch, vft: np.ndarray, gst_free: np.ndarray) -> np.ndarray:
     exponent = scale_for([batch.reference.gst_rate], PERCENT_MIN_DECIMALS)
     rate = scaled_array([batch.reference.gst_rate], exponent)
     exact = multiply(vft, rate)
-    exact = np.where((relief_id >= 0) | gst_free, np.zeros(1, dtype=exact.dtype), exact)
+    exact[np.flatnonzero((relief_id >= 0) | gst_free)] = 0  # exact is multiply's new array
     batch.tables.update(gst_reliefs=reliefs.rows, gst_rate=[batch.reference.gst_rate])
     batch.exponents.update(gst_rate=exponent, gst_exact=exponent + 4)
     batch.columns.update(gst_relief=relief_id, gst_exact=exact)
     return to_cents(exact, exponent + 4)
 
 
-def _declaration_sums(values: np.ndarray, starts: np.ndarray) -> np.ndarray:
-    if values.dtype == object or magnitude(values) * max(1, len(values)) >= INT64_LIMIT:
+def _sum_of(batch: _Batch, amounts: dict[str, np.ndarray], names: list[str]) -> np.ndarray:
+    """``add`` of some final amounts, each one's magnitude worked out once in the run (``_Batch.magnitude``)."""
+    terms = [amounts[name] for name in names]
+    if any(term.dtype == object for term in terms):
+        return add(*terms)
+    return add(*terms, magnitudes=[batch.magnitude(name, amounts[name]) for name in names])
+
+
+def _declaration_sums(
+    batch: _Batch, name: str, values: np.ndarray, starts: np.ndarray, every_declaration_has_lines: bool
+) -> np.ndarray:
+    """The sums of an amount per declaration: ``values`` are the final ``name`` amounts (as ``_sum_of`` saw them)."""
+    if values.dtype == object or batch.magnitude(name, values) * max(1, len(values)) >= INT64_LIMIT:
         values = as_object(values)
-    if len(starts) > 1 and bool((starts[1:] > starts[:-1]).all()):  # every declaration has lines: one pass
+    if every_declaration_has_lines:  # one pass
         return narrow(np.add.reduceat(values, starts[:-1]))
     running = np.concatenate((np.zeros(1, dtype=values.dtype), np.cumsum(values)))
     return narrow(running[starts[1:]] - running[starts[:-1]])
@@ -556,38 +647,76 @@ def _filer_differences(batch: _Batch, amounts: dict[str, np.ndarray]) -> tuple[n
         mask = codes == code
         assessed[mask] = amounts[FILER_CHARGES[charge_names[code]]][rows[mask]]
     texts = filer["amount"].to_numpy(dtype=object)
-    differs, declared = _compare_filed((texts if len(known) == len(texts) else texts[known]).tolist(), assessed)
-    rows, indexes, differing = rows[differs], indexes[differs], np.flatnonzero(differs)
+    differs, declared = _compare_filed(texts if len(known) == len(texts) else texts[known], assessed)
+    rows, indexes = rows[differs], indexes[differs]
     declarations, lines, numbers = _source_lines(batch, rows)
     filed = [line.filer_amounts[index] for line, index in zip(lines, indexes.tolist(), strict=True)]
     findings = filer_differences(
         declarations, lines, numbers, filed, [FILER_CHARGES[amount.charge_type] for amount in filed],
-        [declared[k] for k in differing.tolist()], assessed[differs].tolist(),
+        declared, assessed[differs],
     )
     return rows, indexes, findings
 
 
-def _compare_filed(texts: list[str], assessed: np.ndarray) -> tuple[np.ndarray, dict[int, str]]:
+def _compare_filed(texts: np.ndarray, assessed: np.ndarray) -> tuple[np.ndarray, list[str]]:
     """Whether each filer amount text differs from the assessed cents, exactly as ``checks.filer_amount_value``
-    reads it ("110.4" equals 110.40; a text that is no number differs from any amount), and how W01 quotes each
-    differing one. Plain texts are compared as arrays, one group per number of decimals; others one by one."""
-    differs = np.ones(len(texts), dtype=bool)
-    declared: dict[int, str] = {}
-    parsed = plain_decimals(texts) if texts else None
-    plain = parsed[2] if parsed is not None else np.zeros(len(texts), dtype=bool)
-    if parsed is not None:
-        units, decimals, _ = parsed
-        for places in np.unique(decimals[plain]).tolist():
-            group = np.flatnonzero(plain & (decimals == places))
-            common = max(places, 2)
-            differs[group] = rescale(units[group], places, common) != rescale(narrow(assessed[group]), 2, common)
-            shown = group[differs[group]]
-            declared.update(zip(shown.tolist(), map(format_cents, to_cents(units[shown], places).tolist()), strict=True))
-    for k in np.flatnonzero(~plain).tolist():
-        value = parse_filer_text(texts[k])
-        differs[k] = value is None or value != Decimal(int(assessed[k])).scaleb(-2)
-        declared[k] = declared_text(value, texts[k])
-    return differs, declared
+    reads it ("110.4" equals 110.40; a text that is no number differs from any amount), and how W01 quotes the
+    differing ones (in their order). A batch repeats a few texts ("0.00") thousands of times: each distinct text is
+    read once, plain ones as arrays (``_filed_cents``), the others one by one."""
+    inverse, uniques = pd.factorize(texts)  # half the time of use_na_sentinel=False, which looks for NAs first
+    if len(inverse) and int(inverse.min()) < 0:  # a missing text (None): no number, read as the others are
+        inverse, uniques = pd.factorize(texts, use_na_sentinel=False)
+    distinct_texts = uniques.tolist()
+    parsed = plain_decimals(distinct_texts) if distinct_texts else None
+    if parsed is None:  # no text is plain (or there is none)
+        nothing = np.zeros(len(distinct_texts), dtype=np.int64)
+        parsed = nothing, nothing, nothing.astype(bool)
+    units, decimals, plain = parsed
+    cents, comparable = _filed_cents(units, decimals, plain)
+    if assessed.dtype == object and cents.dtype != object:
+        cents = cents.astype(object)
+    differs = np.asarray(cents[inverse] != assessed, dtype=bool) | ~comparable[inverse]
+    odd = np.flatnonzero(~plain[inverse])
+    if len(odd):
+        values = {code: parse_filer_text(distinct_texts[code]) for code in np.unique(inverse[odd]).tolist()}
+        for k, code in zip(odd.tolist(), inverse[odd].tolist(), strict=True):
+            value = values[code]
+            differs[k] = value is None or value != Decimal(int(assessed[k])).scaleb(-2)
+    shown = inverse[differs]
+    return differs, _quoted(distinct_texts, parsed, np.unique(shown))[shown].tolist()
+
+
+def _filed_cents(units: np.ndarray, decimals: np.ndarray, plain: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per filer amount text read by ``plain_decimals``: its exact value in cents, and whether it has one (a plain
+    text with more than two decimals that are not all zeros equals no amount in cents; texts that are not plain are
+    not compared here)."""
+    cents = np.zeros(len(units), dtype=np.int64)
+    comparable = np.zeros(len(units), dtype=bool)
+    for places in np.unique(decimals[plain]).tolist():
+        group = np.flatnonzero(plain & (decimals == places))
+        if places <= 2:
+            value, exact = rescale(units[group], places, 2), True
+        else:  # units ≥ 0 with at most 18 digits, so that 10**(places - 2) fits in int64
+            value, rest = np.divmod(units[group], 10 ** (places - 2))
+            exact = rest == 0
+        if value.dtype == object and cents.dtype != object:
+            cents = cents.astype(object)
+        cents[group], comparable[group] = value, exact
+    return cents, comparable
+
+
+def _quoted(texts: list[str], parsed: tuple[np.ndarray, np.ndarray, np.ndarray], needed: np.ndarray) -> np.ndarray:
+    """How W01 quotes the ``needed`` texts (by position; the others are left None): a plain text (``parsed``: as
+    ``plain_decimals`` read them) rounded to the cent by ``to_cents``, any other as ``checks.declared_text`` does."""
+    units, decimals, plain = parsed
+    quotes = np.full(len(texts), None, dtype=object)
+    needed_plain = needed[plain[needed]]
+    for places in np.unique(decimals[needed_plain]).tolist():
+        at = needed_plain[decimals[needed_plain] == places]
+        quotes[at] = cents_texts(to_cents(units[at], places))
+    for k in needed[~plain[needed]].tolist():
+        quotes[k] = declared_text(parse_filer_text(texts[k]), texts[k])
+    return quotes
 
 
 def _undeclared(batch: _Batch, amounts: dict[str, np.ndarray]) -> list[tuple[np.ndarray, np.ndarray, list[Finding]]]:
@@ -604,7 +733,7 @@ def _undeclared(batch: _Batch, amounts: dict[str, np.ndarray]) -> list[tuple[np.
         rows = np.flatnonzero((amounts[charge] > 0) & due)
         declarations, lines, numbers = _source_lines(batch, rows)
         authorities = [name(batch.tables[table][i]) for i in batch.columns[column][rows].tolist()]
-        findings = undeclared_charges(text, declarations, lines, numbers, authorities, amounts[charge][rows].tolist())
+        findings = undeclared_charges(text, declarations, lines, numbers, authorities, amounts[charge][rows])
         found.append((rows, np.zeros(len(rows), dtype=np.int64), findings))
     return found
 
@@ -632,13 +761,15 @@ def assess_frame(frame: LineFrame, declarations: Sequence[Declaration], referenc
     duty_free = _with_sentinel(np.array([t.duty_free for t in thresholds], dtype=bool))[threshold_id]
     gst_free = _with_sentinel(np.array([t.gst_free for t in thresholds], dtype=bool))[threshold_id]
     free_rows = np.flatnonzero(duty_free)
-    if len(free_rows):  # a copy with a few rows zeroed: the arrays may also be columns of the trail
+    if len(free_rows):  # a few rows zeroed, in a copy where the array is also a column of the trail or the frame
+        kept = [*batch.columns.values(), batch.value, batch.quantity, vfd]
         for charge in CLVS_RELIEVED_DUTIES:
-            amounts[charge] = amounts[charge].copy()
+            if any(np.may_share_memory(amounts[charge], other) for other in kept):
+                amounts[charge] = amounts[charge].copy()
             amounts[charge][free_rows] = 0
-    amounts["vft"] = add(vfd, *(amounts[charge] for charge in CLVS_RELIEVED_DUTIES))
+    amounts["vft"] = _sum_of(batch, amounts, ["vfd", *CLVS_RELIEVED_DUTIES])
     amounts["gst"] = _gst(batch, amounts["vft"], gst_free)
-    amounts["total"] = add(*(amounts[charge] for charge in CLVS_RELIEVED_DUTIES), amounts["gst"])
+    amounts["total"] = _sum_of(batch, amounts, [*CLVS_RELIEVED_DUTIES, "gst"])
     amounts = {name: narrow(values) for name, values in amounts.items()}
 
     lines = frame.lines
@@ -656,7 +787,10 @@ def assess_frame(frame: LineFrame, declarations: Sequence[Declaration], referenc
     )
     counts = np.bincount(batch.declaration, minlength=len(declarations)) if batch.rows else np.zeros(len(declarations), dtype=np.int64)
     starts = np.concatenate(([0], np.cumsum(counts))).astype(np.int64)
-    totals = pd.DataFrame({name: _declaration_sums(amounts[name], starts) for name in AMOUNTS}, copy=False)
+    has_lines = len(starts) > 1 and bool((starts[1:] > starts[:-1]).all())
+    totals = pd.DataFrame(
+        {name: _declaration_sums(batch, name, amounts[name], starts, has_lines) for name in AMOUNTS}, copy=False
+    )
     warnings = _warnings(batch, amounts)
     trail = Trail(pd.DataFrame(batch.columns, copy=False), batch.tables, batch.exponents)
     return Assessment(declarations, table, totals, warnings, trail, starts)

@@ -38,16 +38,22 @@ def as_object(values: np.ndarray) -> np.ndarray:
     return values if values.dtype == object else values.astype(object)
 
 
-def multiply(left: np.ndarray, right: np.ndarray) -> np.ndarray:
-    """Exact element-wise product: int64 when it cannot overflow, Python ints otherwise."""
-    if left.dtype != object and right.dtype != object and magnitude(left) * magnitude(right) < INT64_LIMIT:
-        return left * right
+def multiply(left: np.ndarray, right: np.ndarray, left_magnitude: int | None = None) -> np.ndarray:
+    """Exact element-wise product: int64 when it cannot overflow, Python ints otherwise.
+
+    ``left_magnitude``, when given, is the magnitude the choice is made with instead of the left operand's own: that
+    of a whole column the operand was taken from, so that lines computed apart get the dtype the column would."""
+    if left.dtype != object and right.dtype != object:
+        left_size = magnitude(left) if left_magnitude is None else left_magnitude
+        if left_size * magnitude(right) < INT64_LIMIT:
+            return left * right
     return as_object(left) * as_object(right)
 
 
-def add(*terms: np.ndarray) -> np.ndarray:
-    """Exact element-wise sum of arrays at the same exponent."""
-    if all(term.dtype != object for term in terms) and sum(magnitude(term) for term in terms) < INT64_LIMIT:
+def add(*terms: np.ndarray, magnitudes: Sequence[int] | None = None) -> np.ndarray:
+    """Exact element-wise sum of arrays at the same exponent (``magnitudes``: the terms', when the caller has them)."""
+    wide = any(term.dtype == object for term in terms)
+    if not wide and sum(map(magnitude, terms) if magnitudes is None else magnitudes) < INT64_LIMIT:
         total = terms[0].astype(np.int64, copy=True)
         for term in terms[1:]:
             total += term

@@ -9,7 +9,7 @@ candidates per goods key are found once and the date windows are then applied wi
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -109,6 +109,13 @@ class RowTable:
             self.rows.append(row)
         return found
 
+    def extend(self, rows: Iterable[Any]) -> np.ndarray:
+        """Store rows known to be new (none added before, each given once) without keys to find them by later;
+        their ids."""
+        first = len(self.rows)
+        self.rows.extend(rows)
+        return np.arange(first, len(self.rows), dtype=np.int64)
+
 
 def per_key(count: int, resolve: Callable[[int], int]) -> np.ndarray:
     """``resolve(key)`` for every key, as an int64 array."""
@@ -128,7 +135,8 @@ def first_in_window(
     if not candidates or len(group) == 0:
         return np.full(len(group), -1, dtype=np.int64)
     size = max(candidates) + 1
-    group = np.where((group >= 0) & (group < size), group, size).astype(np.int64, copy=False)
+    group = group.astype(np.int64, copy=False)  # category codes may come as int8: size and products need int64
+    group = np.where((group >= 0) & (group < size), group, size)
     first_day = int(day.min())
     days = int(day.max()) - first_day + 1
     if (size + 1) * days <= DENSE_SPAN_PER_ROW * len(group) + DENSE_SPAN_MINIMUM:
@@ -139,7 +147,10 @@ def first_in_window(
                 low, high = max(start, first_day) - first_day, min(end, first_day + days - 1) - first_day
                 if low <= high:
                     answer[key, low : high + 1] = payload
-        return answer.ravel()[group * days + (day - first_day)]
+        group *= days  # group is a new array (np.where's): the cell of each row computed in place
+        group += day
+        group -= first_day
+        return answer.ravel()[group]
     chosen = np.full(len(group), -1, dtype=np.int64)
     depth = max(len(windows) for windows in candidates.values())
     # column `size` (and any group without candidates) holds an empty window: start after end
