@@ -38,7 +38,8 @@ def _assert_recorded(data: bytes) -> None:
     assert (records.numbers, records.quantities, records.values) == (
         [line.number for line in lines], [line.quantity for line in lines], [line.value for line in lines])
     assert records.cargo_controls == [line.cargo_control for line in lines]
-    assert records.filer_amounts == [line.filer_amounts for line in lines]
+    assert records.filer_rows.tolist() == [row for row, line in enumerate(lines) if line.filer_amounts]
+    assert records.filer_amounts == [line.filer_amounts for line in lines if line.filer_amounts]
 
 
 @pytest.mark.parametrize("path", FILES, ids=lambda path: path.name)

@@ -35,7 +35,7 @@ from __future__ import annotations
 from array import array
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from itertools import chain, compress
+from itertools import accumulate, chain
 
 import numpy as np
 import pandas as pd
@@ -100,7 +100,7 @@ def frame_from_records(files: Sequence[LineRecords]) -> LineFrame:
             for name, column in (("number", "numbers"), ("quantity", "quantities"), ("value", "values"))
         }
         return _frame(counts, header, _coded_fields(_numbered(files, "keys", "codes"), CODE_FIELDS), texts,
-                      _Chained([f.cargo_controls for f in files]), _filer([f.filer_amounts for f in files]))
+                      _Chained([f.cargo_controls for f in files]), _filer(files))
 
 
 def _ints(numbers: array) -> np.ndarray:
@@ -152,23 +152,18 @@ class _Chained:
         return values
 
 
-def _filer(columns: list[list[tuple]]) -> dict[str, Sequence]:
-    """The filer amounts of several files' lines as four columns: ``row`` (the line in the batch), ``index`` (in
-    ``Line.filer_amounts``), ``charge`` and ``amount`` (the text); row and index as int64 arrays. Most lines have
-    none: only those that have are visited (``compress`` picks them in C)."""
-    rows: list[int] = []
-    declared: list[tuple] = []
-    offset = 0
-    for column in columns:
-        present = list(compress(range(len(column)), column))
-        rows += map(offset.__add__, present)
-        declared += map(column.__getitem__, present)
-        offset += len(column)
+def _filer(files: Sequence[LineRecords]) -> dict[str, Sequence]:
+    """The filer amounts of a batch's lines as four columns: ``row`` (the line in the batch), ``index`` (in
+    ``Line.filer_amounts``), ``charge`` and ``amount`` (the text); row and index as int64 arrays."""
+    offsets = accumulate((len(f.codes) for f in files), initial=0)  # lines before each file
+    rows = np.concatenate([np.zeros(0, dtype=np.int64), *(
+        _ints(f.filer_rows) + offset for f, offset in zip(files, offsets, strict=False) if f.filer_rows)])
+    declared = list(chain.from_iterable(f.filer_amounts for f in files))
     sizes = np.fromiter(map(len, declared), dtype=np.int64, count=len(declared))
     filed = list(chain.from_iterable(declared))
     first = np.cumsum(sizes) - sizes
     return {
-        "row": np.repeat(np.array(rows, dtype=np.int64), sizes),
+        "row": np.repeat(rows, sizes),
         "index": np.arange(len(filed), dtype=np.int64) - np.repeat(first, sizes),
         "charge": [amount.charge_type for amount in filed],
         "amount": [amount.amount for amount in filed],

@@ -15,6 +15,7 @@ Lists, tuples and ``array("q")``, no numpy or pandas: the readers (and ``carm va
 from __future__ import annotations
 
 from array import array
+from bisect import bisect_left
 from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import accumulate, chain
@@ -49,9 +50,10 @@ class LineRecords:
     Codes repeat: each distinct key is kept once, in the order the reader met it, and numbered by its place.
     Per declaration: ``header_codes``, the number of its header key (``header_key``) in ``header_keys``, and
     ``line_counts``. Per line: ``codes``, the number of its code key (its ``CODE_FIELDS`` as one tuple) in
-    ``keys``; ``numbers``, ``quantities``, ``values`` and ``cargo_controls``, the line's texts;
-    ``filer_amounts``, its ``Line.filer_amounts``. The numbers are ``array("q")``, which the frame reads as
-    arrays without copying them."""
+    ``keys``; ``numbers``, ``quantities``, ``values`` and ``cargo_controls``, the line's texts. Most lines have
+    no filer amounts: ``filer_rows`` are the lines (ascending) that have, ``filer_amounts`` theirs
+    (``Line.filer_amounts``). The numbers are ``array("q")``, which the frame reads as arrays without copying
+    them."""
 
     header_keys: list[tuple[str, str, str, str]]
     header_codes: array
@@ -62,6 +64,7 @@ class LineRecords:
     quantities: list[str]
     values: list[str]
     cargo_controls: list[str | None]
+    filer_rows: array
     filer_amounts: list[tuple[FilerAmount, ...]]
 
     def __len__(self) -> int:
@@ -78,11 +81,18 @@ class LineRecords:
         def cut(column: list) -> list:
             return list(chain.from_iterable(column[start:end] for start, end in spans))
 
+        filer_rows, filer_amounts = array("q"), []
+        if self.filer_rows:
+            kept_before = accumulate((end - start for start, end in spans), initial=0)  # lines kept before a span
+            for (start, end), before in zip(spans, kept_before, strict=False):
+                first, last = bisect_left(self.filer_rows, start), bisect_left(self.filer_rows, end)
+                filer_rows.extend(row - start + before for row in self.filer_rows[first:last])
+                filer_amounts += self.filer_amounts[first:last]
         return LineRecords(
             self.header_keys, array("q", [self.header_codes[i] for i in indexes]),
             array("q", [self.line_counts[i] for i in indexes]), self.keys, array("q", cut(self.codes)),
-            cut(self.numbers), cut(self.quantities), cut(self.values), cut(self.cargo_controls),
-            cut(self.filer_amounts),
+            cut(self.numbers), cut(self.quantities), cut(self.values), cut(self.cargo_controls), filer_rows,
+            filer_amounts,
         )
 
 
@@ -91,7 +101,7 @@ class RecordsBuilder:
     after its lines)."""
 
     __slots__ = ("header_numbers", "header_codes", "line_counts", "key_numbers", "codes", "numbers", "quantities",
-                 "values", "cargo_controls", "filer_amounts", "_lines_before", "_appends")
+                 "values", "cargo_controls", "filer_rows", "filer_amounts", "_lines_before", "_appends")
 
     def __init__(self) -> None:
         self.header_numbers: dict[tuple[str, str, str, str], int] = {}
@@ -103,14 +113,15 @@ class RecordsBuilder:
         self.quantities: list[str] = []
         self.values: list[str] = []
         self.cargo_controls: list[str | None] = []
+        self.filer_rows = array("q")
         self.filer_amounts: list[tuple[FilerAmount, ...]] = []
         self._lines_before = 0  # lines of the declarations added so far
         # bound once: add_line runs for every line a reader builds
         self._appends = (self.codes.append, self.numbers.append, self.quantities.append, self.values.append,
-                         self.cargo_controls.append, self.filer_amounts.append)
+                         self.cargo_controls.append)
 
     def add_line(self, line: Line) -> None:
-        code, number, quantity, value, cargo_control, filer_amounts = self._appends
+        code, number, quantity, value, cargo_control = self._appends
         numbers = self.key_numbers
         key = (line.classification, line.treatment, line.origin, line.unit, line.value_currency,
                line.special_authority, line.gst_exemption, line.excise_code, line.sima)  # CODE_FIELDS
@@ -119,7 +130,9 @@ class RecordsBuilder:
         quantity(line.quantity)
         value(line.value)
         cargo_control(line.cargo_control)
-        filer_amounts(line.filer_amounts)
+        if line.filer_amounts:
+            self.filer_rows.append(len(self.codes) - 1)
+            self.filer_amounts.append(line.filer_amounts)
 
     def add_declaration(self, declaration: Declaration) -> None:
         """A declaration whose lines are the ones added since the previous declaration."""
@@ -131,7 +144,7 @@ class RecordsBuilder:
     def records(self) -> LineRecords:
         return LineRecords(
             list(self.header_numbers), self.header_codes, self.line_counts, list(self.key_numbers), self.codes,
-            self.numbers, self.quantities, self.values, self.cargo_controls, self.filer_amounts,
+            self.numbers, self.quantities, self.values, self.cargo_controls, self.filer_rows, self.filer_amounts,
         )
 
 
