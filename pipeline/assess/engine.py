@@ -232,19 +232,17 @@ def _named(batch: _Batch, column: str, table) -> list:
 
 
 def _windowed(batch: _Batch, rows: np.ndarray, keys, find, table: RowTable) -> np.ndarray:
-    """Per line, the id in ``table`` of the relief ``find(row)`` gives for the line's distinct key (goods and
-    codes), kept where the relief's [start, end] window holds the line's release date; -1 elsewhere."""
-    chosen = np.full(batch.rows, -1, dtype=np.int64)
+    """Per line of ``rows``, the id in ``table`` of the relief ``find(row)`` gives for the line's distinct key (goods
+    and codes), kept where the relief's [start, end] window holds the line's release date; -1 elsewhere."""
     if len(rows) == 0:
-        return chosen
+        return np.zeros(0, dtype=np.int64)
     found = [find(int(rows[first])) for first in keys.first]
     ids = np.array([-1 if relief is None else table.add(relief) for relief in found], dtype=np.int64)
     starts = np.array([day_number(getattr(r, "start", None), OPEN_START) for r in found], dtype=np.int64)
     ends = np.array([day_number(getattr(r, "end", None), OPEN_END) for r in found], dtype=np.int64)
     days = batch.release[rows]
     inside = (starts[keys.inverse] <= days) & (days <= ends[keys.inverse])
-    chosen[rows] = np.where(inside, ids[keys.inverse], -1)
-    return chosen
+    return np.where(inside, ids[keys.inverse], -1)
 
 
 def _exchange_rates(batch: _Batch) -> tuple[np.ndarray, list]:
@@ -460,7 +458,8 @@ def _surtax(batch: _Batch, vfd: np.ndarray, pairs) -> np.ndarray:
         )
 
     subset = distinct(batch.codes["special_authority"][rows], batch.codes["classification"][rows], rule_id[rows])
-    remission_id = _windowed(batch, rows, subset, remission, remissions)
+    remission_id = np.full(batch.rows, -1, dtype=np.int64)
+    remission_id[rows] = _windowed(batch, rows, subset, remission, remissions)
     exponent = scale_for([r.rate for r in rules.rows], PERCENT_MIN_DECIMALS)
     # computed on the lines with a rule and no remission only, as in _sima
     due = np.flatnonzero((rule_id >= 0) & (remission_id < 0))
@@ -571,7 +570,8 @@ def _gst(batch: _Batch, vft: np.ndarray, gst_free: np.ndarray) -> np.ndarray:
 
     by_exemption = _windowed(batch, rows, subset, exempted, reliefs)
     by_authority = _windowed(batch, rows, subset, authorised, reliefs)
-    relief_id = np.where(by_exemption >= 0, by_exemption, by_authority)  # an exemption first (rules.gst_relief)
+    relief_id = np.full(batch.rows, -1, dtype=np.int64)
+    relief_id[rows] = np.where(by_exemption >= 0, by_exemption, by_authority)  # an exemption first (rules.gst_relief)
     exponent = scale_for([batch.reference.gst_rate], PERCENT_MIN_DECIMALS)
     rate = scaled_array([batch.reference.gst_rate], exponent)
     exact = multiply(vft, rate)
