@@ -116,7 +116,7 @@ def test_a_batch_of_plain_texts_only_is_read_exactly(texts):
     """Every text plain: the batch NumPy's parser reads (leading zeros, 18 digits, "12." and ".5" among them)."""
     units, decimals, plain = plain_decimals(texts)
     assert plain.all()
-    assert [Decimal(unit).scaleb(-places) for unit, places in zip(units.tolist(), decimals.tolist())] == [
+    assert [Decimal(unit).scaleb(-places) for unit, places in zip(units.tolist(), decimals.tolist(), strict=True)] == [
         Decimal(text) for text in texts
     ]
 

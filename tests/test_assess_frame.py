@@ -31,7 +31,7 @@ def test_records_hold_each_field_once_per_line_in_order():
     assert records.line_counts.tolist() == [3, 2]
     assert records.header_keys == [("USD", "2025-05-05", "2025-05-02", "C"), ("USD", "2025-05-05", "2025-05-02", "AB")]
     assert records.header_codes.tolist() == [0, 1]
-    assert records.numbers == ["1", "2", "3", "1", "2"]
+    assert records.line_numbers.tolist() == [1, 2, 3, 1, 2]
     assert records.cargo_controls == ["8000A1", "8000A1", None, None, None]
     assert [records.keys[code][4] for code in records.codes] == [None, None, None, None, "EUR"]  # value_currency
     assert records.codes.tolist() == [0, 1, 0, 0, 2]  # each distinct code key numbered once
@@ -44,8 +44,8 @@ def test_the_frame_of_files_records_cut_is_the_frame_of_the_declarations_kept():
     third = replace(regular, transaction_number="10207000002967", lines=regular.lines[:1])
     first_file, second_file = records_of([courier, regular]), records_of([third, courier])
     batch = [first_file.selected([1]), second_file.selected([0, 1])]
-    assert batch[0].line_counts.tolist() == [2] and batch[0].numbers == ["1", "2"]
-    assert batch[1].line_counts.tolist() == [1, 3] and batch[1].numbers == ["1", "1", "2", "3"]
+    assert batch[0].line_counts.tolist() == [2] and batch[0].line_numbers.tolist() == [1, 2]
+    assert batch[1].line_counts.tolist() == [1, 3] and batch[1].line_numbers.tolist() == [1, 1, 2, 3]
     expected = build_line_frame([regular, third, courier])
     frame = frame_from_records(batch)
     pd.testing.assert_frame_equal(frame.lines, expected.lines)

@@ -35,8 +35,8 @@ def _assert_recorded(data: bytes) -> None:
     assert [records.keys[code] for code in records.codes] == [
         tuple(getattr(line, name) for name in CODE_FIELDS) for line in lines]
     assert len(records.keys) == len(set(records.keys))
-    assert (records.numbers, records.quantities, records.values) == (
-        [line.number for line in lines], [line.quantity for line in lines], [line.value for line in lines])
+    assert records.line_numbers.tolist() == [line.line_number for line in lines]
+    assert (records.quantities, records.values) == ([line.quantity for line in lines], [line.value for line in lines])
     assert records.cargo_controls == [line.cargo_control for line in lines]
     assert records.filer_rows.tolist() == [row for row, line in enumerate(lines) if line.filer_amounts]
     assert records.filer_amounts == [line.filer_amounts for line in lines if line.filer_amounts]
@@ -65,3 +65,15 @@ def test_a_message_the_reader_skips_leaves_no_lines_behind() -> None:
     assert any(finding.code == "S07" for finding in result.findings)
     assert result.interchange is not None and len(result.interchange.declarations) == 1
     assert result.records == records_of(result.interchange.declarations)
+
+
+@pytest.mark.parametrize("number", ["00012", "0", "123456", "0000000000000000000003", "1.5", "", "1A", "99999"])
+def test_line_numbers_are_recorded_as_line_number_reads_them(number: str) -> None:
+    """The EDIFACT reader records the number it read for findings where that is the line number, and asks
+    ``Line.line_number`` otherwise (long, zero, empty or not 0-9)."""
+    data = (FIXTURES / "edifact" / "clean_two_messages.edi").read_bytes()
+    result = read_submission(data.replace(b"CST+1+", f"CST+{number}+".encode(), 1))
+    assert result.interchange is not None
+    lines = [line for declaration in result.interchange.declarations for line in declaration.lines]
+    assert lines[0].number == number
+    assert result.records.line_numbers.tolist() == [line.line_number for line in lines]

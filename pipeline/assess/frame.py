@@ -40,11 +40,10 @@ from itertools import accumulate, chain
 import numpy as np
 import pandas as pd
 
-from pipeline.assess.fixed import joined_plain_decimals, parse_decimal_texts, parse_joined_decimal_texts
+from pipeline.assess.fixed import parse_decimal_texts, parse_joined_decimal_texts
 from pipeline.assess.lookups import distinct
 from pipeline.collector import collector_paused
-from pipeline.digits import ascii_int
-from pipeline.model import NUMBER_DIGITS, Declaration
+from pipeline.model import Declaration
 from pipeline.parsers.records import CODE_FIELDS, DECLARATION_TEXTS, LineRecords, records_of
 from pipeline.reference.types import digits
 
@@ -91,16 +90,16 @@ def frame_from_records(files: Sequence[LineRecords]) -> LineFrame:
     touches every one of them. Each file's code keys and header keys (numbered by its reader) are numbered once
     for the batch, each code column is worked out on the batch's distinct keys and spread back with array
     operations. The
-    number, quantity and value texts are joined by newlines, which ``fixed`` reads with array operations."""
+    quantity and value texts are joined by newlines, which ``fixed`` reads with array operations; the line
+    numbers come as the readers read them."""
     with collector_paused():  # the columns are lists of a batch's strings, no cycles among them
         counts = np.concatenate([_ints(f.line_counts) for f in files]) if files else np.zeros(0, dtype=np.int64)
         header = _coded_fields(_numbered(files, "header_keys", "header_codes"), DECLARATION_TEXTS)
-        texts = {
-            name: _joined([getattr(f, column) for f in files])
-            for name, column in (("number", "numbers"), ("quantity", "quantities"), ("value", "values"))
-        }
-        return _frame(counts, header, _coded_fields(_numbered(files, "keys", "codes"), CODE_FIELDS), texts,
-                      _Chained([f.cargo_controls for f in files]), _filer(files))
+        texts = {name: _joined([getattr(f, column) for f in files])
+                 for name, column in (("quantity", "quantities"), ("value", "values"))}
+        return _frame(counts, header, _coded_fields(_numbered(files, "keys", "codes"), CODE_FIELDS),
+                      _joined_ints(files, "line_numbers"), texts, _Chained([f.cargo_controls for f in files]),
+                      _filer(files))
 
 
 def _ints(numbers: array) -> np.ndarray:
@@ -108,19 +107,26 @@ def _ints(numbers: array) -> np.ndarray:
     return np.frombuffer(numbers, dtype=np.int64)
 
 
+def _joined_ints(files: Sequence[LineRecords], column: str) -> np.ndarray:
+    return np.concatenate([np.zeros(0, dtype=np.int64), *(_ints(getattr(f, column)) for f in files)])
+
+
 def _numbered(files: Sequence[LineRecords], keys: str, codes: str) -> _Coded:
     """A column of keys (``keys``: each file's distinct keys; ``codes``: each row's number of its key), coded in
     order of first appearance among the batch's rows: each file's distinct keys looked up once in a dictionary
-    of the batch's, whatever order the readers numbered them in."""
-    numbers: dict[tuple, int] = {}
+    of the batch's, whatever order the readers numbered them in. A key is numbered by its place among all the
+    files' keys where it first came (``met``), so the look-ups run in C (``map``)."""
+    first_place: dict[tuple, int] = {}
+    met: list[tuple] = []
     parts = [np.zeros(0, dtype=np.int64)]
     for file in files:
-        renumbered = np.fromiter((numbers.setdefault(key, len(numbers)) for key in getattr(file, keys)),
-                                 dtype=np.int64)
+        file_keys = getattr(file, keys)
+        places = map(first_place.setdefault, file_keys, range(len(met), len(met) + len(file_keys)))
+        renumbered = np.fromiter(places, dtype=np.int64, count=len(file_keys))
+        met += file_keys
         parts.append(renumbered[_ints(getattr(file, codes))])
     coded, used = pd.factorize(np.concatenate(parts))
-    distinct = list(numbers)
-    return _Coded(coded.astype(np.int64, copy=False), [distinct[k] for k in used.tolist()])
+    return _Coded(coded.astype(np.int64, copy=False), [met[k] for k in used.tolist()])
 
 
 def _joined(columns: list[list[str]]) -> _Joined:
@@ -223,23 +229,6 @@ def _classifications(coded: _Coded) -> pd.Categorical:
     return pd.Categorical.from_codes(codes, categories=pd.Index(digit_uniques, dtype=object))
 
 
-def _line_numbers(numbers: _Joined) -> np.ndarray:
-    """``Line.line_number`` of every line: the plain texts of at most ``NUMBER_DIGITS`` significant digits read
-    with array operations, any other text by ``ascii_int`` (0 where it gives None)."""
-    parsed = joined_plain_decimals(numbers.text, numbers.count)
-    if parsed is None:
-        return np.array([ascii_int(text, NUMBER_DIGITS) or 0 for text in numbers.listed()], dtype=np.int64)
-    units, _, plain = parsed
-    result = np.where(units < 10**NUMBER_DIGITS, units, 0)
-    if "." in numbers.text:  # "12." and "1.5" are plain decimals, not line numbers
-        plain &= np.array(["." not in text for text in numbers.listed()], dtype=bool)
-    if not plain.all():
-        texts = numbers.listed()
-        for row in np.flatnonzero(~plain).tolist():
-            result[row] = ascii_int(texts[row], NUMBER_DIGITS) or 0
-    return result
-
-
 def _decimals(texts: _Joined) -> tuple[np.ndarray, int]:
     parsed = parse_joined_decimal_texts(texts.text, texts.count)
     return parse_decimal_texts(texts.listed()) if parsed is None else parsed
@@ -278,8 +267,8 @@ def _currencies(own: _Coded, header: _Coded, counts: np.ndarray) -> pd.Categoric
     return _category(_Coded(text_codes.codes[key_codes], text_codes.uniques))
 
 
-def _frame(counts: np.ndarray, header: dict[str, _Coded], coded: dict[str, _Coded], texts: dict[str, _Joined],
-           cargo_control: _Chained, filed: dict[str, Sequence]) -> LineFrame:
+def _frame(counts: np.ndarray, header: dict[str, _Coded], coded: dict[str, _Coded], line_numbers: np.ndarray,
+           texts: dict[str, _Joined], cargo_control: _Chained, filed: dict[str, Sequence]) -> LineFrame:
     rows = int(counts.sum())
     starts = np.concatenate(([0], np.cumsum(counts)[:-1])) if len(counts) else np.zeros(0, dtype=np.int64)
     declaration_index = _per_line(np.arange(len(counts), dtype=np.int64), counts)
@@ -291,7 +280,7 @@ def _frame(counts: np.ndarray, header: dict[str, _Coded], coded: dict[str, _Code
         {
             "declaration": declaration_index,
             "position": position,
-            "line": _line_numbers(texts["number"]),
+            "line": line_numbers,
             "classification": _classifications(coded["classification"]),
             "treatment": _category(coded["treatment"]),
             "origin": _category(coded["origin"]),

@@ -765,7 +765,8 @@ class _MessageReader:
         built = _NEW_LINE(line.values, filer_amounts=tuple(line.filer), location=line.location,
                           where=self.pool.where(line.where))
         self.lines.append(built)
-        self.record_line(built)
+        # the number read for findings is the line number whenever it is not 0 (a text of at most 5 digits)
+        self.record_line(built, line.number or None)
         self.line = None
 
     # -- end ---------------------------------------------------------------------------------------------

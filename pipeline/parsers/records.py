@@ -50,7 +50,8 @@ class LineRecords:
     Codes repeat: each distinct key is kept once, in the order the reader met it, and numbered by its place.
     Per declaration: ``header_codes``, the number of its header key (``header_key``) in ``header_keys``, and
     ``line_counts``. Per line: ``codes``, the number of its code key (its ``CODE_FIELDS`` as one tuple) in
-    ``keys``; ``numbers``, ``quantities``, ``values`` and ``cargo_controls``, the line's texts. Most lines have
+    ``keys``; ``line_numbers``, its ``Line.line_number``; ``quantities``, ``values`` and ``cargo_controls``, its
+    texts. Most lines have
     no filer amounts: ``filer_rows`` are the lines (ascending) that have, ``filer_amounts`` theirs
     (``Line.filer_amounts``). The numbers are ``array("q")``, which the frame reads as arrays without copying
     them."""
@@ -60,7 +61,7 @@ class LineRecords:
     line_counts: array
     keys: list[tuple]
     codes: array
-    numbers: list[str]
+    line_numbers: array
     quantities: list[str]
     values: list[str]
     cargo_controls: list[str | None]
@@ -91,7 +92,7 @@ class LineRecords:
         return LineRecords(
             self.header_keys, array("q", [self.header_codes[i] for i in indexes]),
             array("q", [self.line_counts[i] for i in indexes]), self.keys, array("q", cut(self.codes)),
-            cut(self.numbers), cut(self.quantities), cut(self.values), cut(self.cargo_controls), filer_rows,
+            array("q", cut(self.line_numbers)), cut(self.quantities), cut(self.values), cut(self.cargo_controls), filer_rows,
             filer_amounts,
         )
 
@@ -100,7 +101,7 @@ class RecordsBuilder:
     """A reader's records, filled as it builds each line (``add_line``) and each declaration (``add_declaration``,
     after its lines)."""
 
-    __slots__ = ("header_numbers", "header_codes", "line_counts", "key_numbers", "codes", "numbers", "quantities",
+    __slots__ = ("header_numbers", "header_codes", "line_counts", "key_numbers", "codes", "line_numbers", "quantities",
                  "values", "cargo_controls", "filer_rows", "filer_amounts", "_lines_before", "_appends")
 
     def __init__(self) -> None:
@@ -109,7 +110,7 @@ class RecordsBuilder:
         self.line_counts = array("q")
         self.key_numbers: dict[tuple, int] = {}
         self.codes = array("q")
-        self.numbers: list[str] = []
+        self.line_numbers = array("q")
         self.quantities: list[str] = []
         self.values: list[str] = []
         self.cargo_controls: list[str | None] = []
@@ -117,16 +118,17 @@ class RecordsBuilder:
         self.filer_amounts: list[tuple[FilerAmount, ...]] = []
         self._lines_before = 0  # lines of the declarations added so far
         # bound once: add_line runs for every line a reader builds
-        self._appends = (self.codes.append, self.numbers.append, self.quantities.append, self.values.append,
+        self._appends = (self.codes.append, self.line_numbers.append, self.quantities.append, self.values.append,
                          self.cargo_controls.append)
 
-    def add_line(self, line: Line) -> None:
+    def add_line(self, line: Line, line_number: int | None = None) -> None:
+        """A line the reader built; ``line_number`` is its ``Line.line_number`` when the reader has it already."""
         code, number, quantity, value, cargo_control = self._appends
         numbers = self.key_numbers
         key = (line.classification, line.treatment, line.origin, line.unit, line.value_currency,
                line.special_authority, line.gst_exemption, line.excise_code, line.sima)  # CODE_FIELDS
         code(numbers.setdefault(key, len(numbers)))
-        number(line.number)
+        number(line.line_number if line_number is None else line_number)
         quantity(line.quantity)
         value(line.value)
         cargo_control(line.cargo_control)
@@ -144,7 +146,7 @@ class RecordsBuilder:
     def records(self) -> LineRecords:
         return LineRecords(
             list(self.header_numbers), self.header_codes, self.line_counts, list(self.key_numbers), self.codes,
-            self.numbers, self.quantities, self.values, self.cargo_controls, self.filer_rows, self.filer_amounts,
+            self.line_numbers, self.quantities, self.values, self.cargo_controls, self.filer_rows, self.filer_amounts,
         )
 
 
