@@ -133,9 +133,11 @@ def cpu_time(data: bytes) -> float:
 def test_reading_a_faulty_file_takes_time_linear_in_its_size(shape: Callable[[int], bytes], size: int) -> None:
     small_file, large_file = shape(size), shape(2 * size)
     small = large = float("inf")
-    for _ in range(4):  # alternated, best of each: cache and frequency effects hit both sizes alike
+    for _ in range(6):  # alternated, best of each: cache and frequency effects hit both sizes alike
         small, large = min(small, cpu_time(small_file)), min(large, cpu_time(large_file))
-    assert large <= 2.5 * small, (small, large)
+    # twice the input: linear work takes about 2x, quadratic 4x; 3x leaves room for a busy machine (as the EDIFACT
+    # tokenizer's test does), where 2.5x failed once in a full run with the CPU shared
+    assert large <= 3 * small, (small, large)
 
 
 def test_the_issues_file_is_refused_with_one_finding_naming_the_element_and_its_place() -> None:
