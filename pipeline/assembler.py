@@ -43,7 +43,8 @@ class Assembler(Generic[T]):
 
     def __call__(self, values: Mapping[str, Any], **more: Any) -> T:
         given = self._defaults | values
-        given.update(more)
+        if more:
+            given.update(more)
         if len(given) != len(self._setters):
             raise TypeError(f"{self._cls.__name__} has no field {', '.join(sorted(set(given) - set(self._defaults)))}")
         built = object.__new__(self._cls)

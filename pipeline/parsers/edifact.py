@@ -651,7 +651,8 @@ class _MessageReader:
         fields = (("id", party_id), ("street", street), ("city", city), ("postcode", postcode), ("country", country))
         present = {field: value for field, value in fields if value}
         where = self.pool.party_where(location, tuple(present))
-        return Party(role=role, name=name, location=location, where=where, **present)
+        present.update(role=role, name=name, location=location, where=where)
+        return _NEW_PARTY(present)
 
     def add_party(self, party: Party) -> None:
         self.parties[party.role] = party
@@ -762,8 +763,10 @@ class _MessageReader:
         line = self.line
         if line is None:
             return
-        built = _NEW_LINE(line.values, filer_amounts=tuple(line.filer), location=line.location,
-                          where=self.pool.where(line.where))
+        values = line.values  # the draft's own, dropped with it
+        values["filer_amounts"], values["location"] = tuple(line.filer), line.location
+        values["where"] = self.pool.where(line.where)
+        built = _NEW_LINE(values)
         self.lines.append(built)
         # the number read for findings is the line number whenever it is not 0 (a text of at most 5 digits)
         self.record_line(built, line.number or None)
@@ -790,6 +793,7 @@ _NEW_LINE = Assembler(Line, {
     **dict.fromkeys(("number", "classification", "treatment", "description", "origin", "unit", "quantity", "value"), ""),
     "where": EMPTY,
 })
+_NEW_PARTY = Assembler(Party, {"role": "", "name": "", "where": EMPTY})
 _NEW_DECLARATION = Assembler(Declaration, {
     **dict.fromkeys(("function", "transaction_number", "version", "cad_type", "document_date", "release_date",
                      "shipment_date", "office", "export_country", "transport_mode", "currency"), ""),
