@@ -42,6 +42,7 @@ from pipeline.assess.fixed import (
     add,
     as_object,
     decimals_of,
+    int_array,
     magnitude,
     multiply,
     narrow,
@@ -297,17 +298,6 @@ def _rate_places_and_scaled(rate: Decimal) -> tuple[int, int | None]:
     return places, scaled(rate, FX_MIN_DECIMALS) if places <= FX_MIN_DECIMALS else None
 
 
-def _int_array(values: list[int]) -> np.ndarray:
-    """Python ints as int64 when every one fits (strictly inside ±2**63, as ``fixed.scaled_array``), else objects."""
-    try:
-        array = np.fromiter(values, dtype=np.int64, count=len(values))
-    except OverflowError:
-        return np.array(values, dtype=object)
-    if len(array) and int(array.min()) == -INT64_LIMIT:
-        return np.array(values, dtype=object)
-    return array
-
-
 def _value_for_duty(batch: _Batch) -> np.ndarray:
     fx_id, rows = _exchange_rates(batch)
     rates = [fx.rate for fx in rows]
@@ -317,7 +307,7 @@ def _value_for_duty(batch: _Batch) -> np.ndarray:
         scaled_rates = [value for _, value in found]
     else:
         scaled_rates = [_scaled_rate(rate, exponent) for rate in rates]
-    rate = _int_array(scaled_rates)[fx_id]
+    rate = int_array(scaled_rates)[fx_id]
     exact = multiply(batch.value, rate)
     batch.tables["fx"], batch.exponents["fx"] = rows, exponent
     batch.exponents["vfd_exact"] = batch.exponents["value"] + exponent

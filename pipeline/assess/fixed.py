@@ -103,10 +103,18 @@ def scale_for(values: Iterable[Decimal], minimum: int) -> int:
 
 def scaled_array(values: list[Decimal], exponent: int) -> np.ndarray:
     """Decimals as exact integers at ``exponent`` (int64 when they fit)."""
-    ints = [scaled(value, exponent) for value in values]
-    if all(-INT64_LIMIT < item < INT64_LIMIT for item in ints):
-        return np.array(ints, dtype=np.int64)
-    return np.array(ints, dtype=object)
+    return int_array([scaled(value, exponent) for value in values])
+
+
+def int_array(values: list[int]) -> np.ndarray:
+    """Python ints as int64 when every one is strictly inside ±2**63, else as objects."""
+    try:
+        array = np.fromiter(values, dtype=np.int64, count=len(values))
+    except OverflowError:
+        return np.array(values, dtype=object)
+    if len(array) and int(array.min()) == -INT64_LIMIT:
+        return np.array(values, dtype=object)
+    return array
 
 
 #: At most this many digits always fit in int64 (10**18 < 2**63).
