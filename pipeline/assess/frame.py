@@ -89,11 +89,10 @@ def frame_from_records(files: Sequence[LineRecords]) -> LineFrame:
     The files' columns are read where they are, not copied into one list each: copying a million strings
     touches every one of them. Each file's code keys and header keys (numbered by its reader) are numbered once
     for the batch, each code column is worked out on the batch's distinct keys and spread back with array
-    operations. The
-    quantity and value texts are joined by newlines, which ``fixed`` reads with array operations; the line
-    numbers come as the readers read them."""
+    operations. The quantity and value texts are joined by newlines, which ``fixed`` reads with array
+    operations; the line numbers come as the readers read them."""
     with collector_paused():  # the columns are lists of a batch's strings, no cycles among them
-        counts = np.concatenate([_ints(f.line_counts) for f in files]) if files else np.zeros(0, dtype=np.int64)
+        counts = _joined_ints(files, "line_counts")
         header = _coded_fields(_numbered(files, "header_keys", "header_codes"), DECLARATION_TEXTS)
         texts = {name: _joined([getattr(f, column) for f in files])
                  for name, column in (("quantity", "quantities"), ("value", "values"))}
@@ -108,6 +107,7 @@ def _ints(numbers: array) -> np.ndarray:
 
 
 def _joined_ints(files: Sequence[LineRecords], column: str) -> np.ndarray:
+    """An ``array("q")`` column of every file, one after the other."""
     return np.concatenate([np.zeros(0, dtype=np.int64), *(_ints(getattr(f, column)) for f in files)])
 
 
@@ -186,20 +186,6 @@ def _coded(values: list) -> _Coded:
         return _Coded(np.full(len(values), -1, dtype=np.int64), [])
     codes, uniques = pd.factorize(np.array(values, dtype=object), use_na_sentinel=True)
     return _Coded(codes.astype(np.int64, copy=False), list(uniques))
-
-
-def _coded_first(first: np.ndarray, uniques: list) -> _Coded:
-    """A column coded as ``_coded`` codes it, from ``first``: for each row, the first row holding its value, and
-    ``uniques``: the distinct values in order of first appearance (None among them is given code -1)."""
-    # the first rows of the distinct values, ascending, are the values in order of first appearance
-    is_first = np.zeros(len(first), dtype=bool)
-    is_first[first] = True
-    codes = (np.cumsum(is_first) - 1)[first]
-    if None in uniques:
-        none = uniques.index(None)
-        codes = np.where(codes == none, -1, codes - (codes > none))
-        uniques = [value for value in uniques if value is not None]
-    return _Coded(codes, uniques)
 
 
 def _coded_fields(key: _Coded, names: Sequence[str]) -> dict[str, _Coded]:

@@ -641,9 +641,10 @@ def _to_assess(files: list[Judged]) -> tuple[list[DeclarationKey], list[Declarat
         judged = file.verdicts.declarations
         chosen = [index for index, verdict in enumerate(judged)
                   if verdict.status == ACCEPTED and verdict.declaration.function != CANCELLATION]
+        kept = [judged[index].declaration for index in chosen]
         keys += [(file.row.id, index) for index in chosen]
-        declarations += [judged[index].declaration for index in chosen]
-        records.append(_recorded(file.parsed.result, chosen, [judged[index].declaration for index in chosen]))
+        declarations += kept
+        records.append(_recorded(file.parsed.result, chosen, kept))
     return keys, declarations, records
 
 

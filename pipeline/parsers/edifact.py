@@ -780,10 +780,9 @@ class _MessageReader:
         effects = _ending(self.state)
         if effects is not None:
             self.settle(effects, location)
-        parties = self.parties
+        parties = {_ROLE_FIELDS[role]: party for role, party in self.parties.items()}  # missing ones: defaults
         return _NEW_DECLARATION(
-            self.values, importer=parties.get("IM") or _NO_IMPORTER, vendor=parties.get("SE") or _NO_VENDOR,
-            lines=tuple(self.lines), broker=parties.get("CB"), message_reference=self.reference, location="UNH#1",
+            self.values, **parties, lines=tuple(self.lines), message_reference=self.reference, location="UNH#1",
             where=self.pool.where(self.where),
         )
 

@@ -51,10 +51,9 @@ class LineRecords:
     Per declaration: ``header_codes``, the number of its header key (``header_key``) in ``header_keys``, and
     ``line_counts``. Per line: ``codes``, the number of its code key (its ``CODE_FIELDS`` as one tuple) in
     ``keys``; ``line_numbers``, its ``Line.line_number``; ``quantities``, ``values`` and ``cargo_controls``, its
-    texts. Most lines have
-    no filer amounts: ``filer_rows`` are the lines (ascending) that have, ``filer_amounts`` theirs
-    (``Line.filer_amounts``). The numbers are ``array("q")``, which the frame reads as arrays without copying
-    them."""
+    texts. Most lines have no filer amounts: ``filer_rows`` are the lines (ascending) that have, ``filer_amounts``
+    theirs (``Line.filer_amounts``). The numbers are ``array("q")``, which the frame reads as arrays without
+    copying them."""
 
     header_keys: list[tuple[str, str, str, str]]
     header_codes: array
@@ -92,8 +91,8 @@ class LineRecords:
         return LineRecords(
             self.header_keys, array("q", [self.header_codes[i] for i in indexes]),
             array("q", [self.line_counts[i] for i in indexes]), self.keys, array("q", cut(self.codes)),
-            array("q", cut(self.line_numbers)), cut(self.quantities), cut(self.values), cut(self.cargo_controls), filer_rows,
-            filer_amounts,
+            array("q", cut(self.line_numbers)), cut(self.quantities), cut(self.values), cut(self.cargo_controls),
+            filer_rows, filer_amounts,
         )
 
 
