@@ -35,8 +35,9 @@ def test_records_hold_each_field_once_per_line_in_order():
     assert records.cargo_controls == ["8000A1", "8000A1", None, None, None]
     assert [records.keys[code][4] for code in records.codes] == [None, None, None, None, "EUR"]  # value_currency
     assert records.codes.tolist() == [0, 1, 0, 0, 2]  # each distinct code key numbered once
-    assert records.filer_rows.tolist() == [3]
-    assert [[amount.charge_type for amount in amounts] for amounts in records.filer_amounts] == [["CUD", "GST"]]
+    assert records.filer_rows.tolist() == [3, 3]  # one row per filer amount
+    assert records.filer_indexes.tolist() == [0, 1]
+    assert records.filer_charges == ["CUD", "GST"]
 
 
 def test_the_frame_of_files_records_cut_is_the_frame_of_the_declarations_kept():

@@ -38,8 +38,11 @@ def _assert_recorded(data: bytes) -> None:
     assert records.line_numbers.tolist() == [line.line_number for line in lines]
     assert (records.quantities, records.values) == ([line.quantity for line in lines], [line.value for line in lines])
     assert records.cargo_controls == [line.cargo_control for line in lines]
-    assert records.filer_rows.tolist() == [row for row, line in enumerate(lines) if line.filer_amounts]
-    assert records.filer_amounts == [line.filer_amounts for line in lines if line.filer_amounts]
+    filed = [(row, index, amount) for row, line in enumerate(lines) for index, amount in enumerate(line.filer_amounts)]
+    assert records.filer_rows.tolist() == [row for row, _, _ in filed]
+    assert records.filer_indexes.tolist() == [index for _, index, _ in filed]
+    assert records.filer_charges == [amount.charge_type for _, _, amount in filed]
+    assert records.filer_texts == [amount.amount for _, _, amount in filed]
 
 
 @pytest.mark.parametrize("path", FILES, ids=lambda path: path.name)

@@ -162,17 +162,12 @@ def _filer(files: Sequence[LineRecords]) -> dict[str, Sequence]:
     """The filer amounts of a batch's lines as four columns: ``row`` (the line in the batch), ``index`` (in
     ``Line.filer_amounts``), ``charge`` and ``amount`` (the text); row and index as int64 arrays."""
     offsets = accumulate((len(f.codes) for f in files), initial=0)  # lines before each file
-    rows = np.concatenate([np.zeros(0, dtype=np.int64), *(
-        _ints(f.filer_rows) + offset for f, offset in zip(files, offsets, strict=False) if f.filer_rows)])
-    declared = list(chain.from_iterable(f.filer_amounts for f in files))
-    sizes = np.fromiter(map(len, declared), dtype=np.int64, count=len(declared))
-    filed = list(chain.from_iterable(declared))
-    first = np.cumsum(sizes) - sizes
     return {
-        "row": np.repeat(rows, sizes),
-        "index": np.arange(len(filed), dtype=np.int64) - np.repeat(first, sizes),
-        "charge": [amount.charge_type for amount in filed],
-        "amount": [amount.amount for amount in filed],
+        "row": np.concatenate([np.zeros(0, dtype=np.int64), *(
+            _ints(f.filer_rows) + offset for f, offset in zip(files, offsets, strict=False) if f.filer_rows)]),
+        "index": _joined_ints(files, "filer_indexes"),
+        "charge": list(chain.from_iterable(f.filer_charges for f in files)),
+        "amount": list(chain.from_iterable(f.filer_texts for f in files)),
     }
 
 

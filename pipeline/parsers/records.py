@@ -19,6 +19,7 @@ from bisect import bisect_left
 from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import accumulate, chain
+from sys import intern
 
 from pipeline.model import Declaration, FilerAmount, Line
 
@@ -51,9 +52,9 @@ class LineRecords:
     Per declaration: ``header_codes``, the number of its header key (``header_key``) in ``header_keys``, and
     ``line_counts``. Per line: ``codes``, the number of its code key (its ``CODE_FIELDS`` as one tuple) in
     ``keys``; ``line_numbers``, its ``Line.line_number``; ``quantities``, ``values`` and ``cargo_controls``, its
-    texts. Most lines have no filer amounts: ``filer_rows`` are the lines (ascending) that have, ``filer_amounts``
-    theirs (``Line.filer_amounts``). The numbers are ``array("q")``, which the frame reads as arrays without
-    copying them."""
+    texts. Most lines have no filer amounts; per filer amount: ``filer_rows``, its line (ascending), ``filer_indexes``,
+    its place in ``Line.filer_amounts``, ``filer_charges`` and ``filer_texts``, its charge type and amount as
+    written. The numbers are ``array("q")``, which the frame reads as arrays without copying them."""
 
     header_keys: list[tuple[str, str, str, str]]
     header_codes: array
@@ -65,7 +66,9 @@ class LineRecords:
     values: list[str]
     cargo_controls: list[str | None]
     filer_rows: array
-    filer_amounts: list[tuple[FilerAmount, ...]]
+    filer_indexes: array
+    filer_charges: list[str]
+    filer_texts: list[str]
 
     def __len__(self) -> int:
         return len(self.header_codes)
@@ -81,18 +84,23 @@ class LineRecords:
         def cut(column: list) -> list:
             return list(chain.from_iterable(column[start:end] for start, end in spans))
 
-        filer_rows, filer_amounts = array("q"), []
+        filer_rows, filer_spans = array("q"), []
         if self.filer_rows:
             kept_before = accumulate((end - start for start, end in spans), initial=0)  # lines kept before a span
             for (start, end), before in zip(spans, kept_before, strict=False):
                 first, last = bisect_left(self.filer_rows, start), bisect_left(self.filer_rows, end)
                 filer_rows.extend(row - start + before for row in self.filer_rows[first:last])
-                filer_amounts += self.filer_amounts[first:last]
+                filer_spans.append((first, last))
+
+        def cut_filed(column: list) -> list:
+            return list(chain.from_iterable(column[first:last] for first, last in filer_spans))
+
         return LineRecords(
             self.header_keys, array("q", [self.header_codes[i] for i in indexes]),
             array("q", [self.line_counts[i] for i in indexes]), self.keys, array("q", cut(self.codes)),
             array("q", cut(self.line_numbers)), cut(self.quantities), cut(self.values), cut(self.cargo_controls),
-            filer_rows, filer_amounts,
+            filer_rows, array("q", cut_filed(self.filer_indexes)), cut_filed(self.filer_charges),
+            cut_filed(self.filer_texts),
         )
 
 
@@ -101,7 +109,8 @@ class RecordsBuilder:
     after its lines)."""
 
     __slots__ = ("header_numbers", "header_codes", "line_counts", "key_numbers", "codes", "line_numbers", "quantities",
-                 "values", "cargo_controls", "filer_rows", "filer_amounts", "_lines_before", "_appends")
+                 "values", "cargo_controls", "filer_rows", "filer_indexes", "filer_charges", "filer_texts", "_lines_before",
+                 "_appends")
 
     def __init__(self) -> None:
         self.header_numbers: dict[tuple[str, str, str, str], int] = {}
@@ -114,7 +123,9 @@ class RecordsBuilder:
         self.values: list[str] = []
         self.cargo_controls: list[str | None] = []
         self.filer_rows = array("q")
-        self.filer_amounts: list[tuple[FilerAmount, ...]] = []
+        self.filer_indexes = array("q")
+        self.filer_charges: list[str] = []
+        self.filer_texts: list[str] = []
         self._lines_before = 0  # lines of the declarations added so far
         # bound once: add_line runs for every line a reader builds
         self._appends = (self.codes.append, self.line_numbers.append, self.quantities.append, self.values.append,
@@ -132,20 +143,33 @@ class RecordsBuilder:
         value(line.value)
         cargo_control(line.cargo_control)
         if line.filer_amounts:
-            self.filer_rows.append(len(self.codes) - 1)
-            self.filer_amounts.append(line.filer_amounts)
+            self._add_filer_amounts(len(self.codes) - 1, line.filer_amounts)
+
+    def _add_filer_amounts(self, row: int, amounts: tuple[FilerAmount, ...]) -> None:
+        for index, amount in enumerate(amounts):
+            self.filer_rows.append(row)
+            self.filer_indexes.append(index)
+            self.filer_charges.append(amount.charge_type)
+            self.filer_texts.append(amount.amount)
 
     def add_declaration(self, declaration: Declaration) -> None:
         """A declaration whose lines are the ones added since the previous declaration."""
-        numbers = self.header_numbers
-        self.header_codes.append(numbers.setdefault(header_key(declaration), len(numbers)))
+        numbers, key = self.header_numbers, header_key(declaration)
+        number = numbers.get(key)
+        if number is None:
+            # the batch's frame looks each file's header keys up among all files' (``frame._numbered``): the
+            # same dates and currency as one string object each (sys.intern) make that look-up compare
+            # pointers, not texts spread over the batch's memory (half its time on a million lines)
+            number = numbers[tuple([text and intern(text) for text in key])] = len(numbers)
+        self.header_codes.append(number)
         self.line_counts.append(len(self.codes) - self._lines_before)
         self._lines_before = len(self.codes)
 
     def records(self) -> LineRecords:
         return LineRecords(
             list(self.header_numbers), self.header_codes, self.line_counts, list(self.key_numbers), self.codes,
-            self.line_numbers, self.quantities, self.values, self.cargo_controls, self.filer_rows, self.filer_amounts,
+            self.line_numbers, self.quantities, self.values, self.cargo_controls, self.filer_rows,
+            self.filer_indexes, self.filer_charges, self.filer_texts,
         )
 
 
