@@ -22,7 +22,7 @@ import sys
 from collections.abc import Callable, Mapping
 from functools import cache
 from types import MappingProxyType
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from pydifact.control import Characters
 
@@ -322,28 +322,33 @@ _STANDINGS: list[tuple[tuple[int, int], ...]] = []
 Effects = tuple[tuple[Slot, ...], tuple[Slot, ...], tuple[Slot, ...]]
 Handler = Callable[["_MessageReader", Elements, str], None]
 # What a segment does at a walker state: the state after it, how it is read (None: it has no place there),
-# the layout its elements must fit and what the move implied. Shared by every message: the walk of a CUSDEC
-# message has a few dozen distinct moves, each worked out once (``_Walker.step``) and then looked up.
+# the layout its elements must fit, what the move implied, its shape, its tag, its locations and the moves of
+# the state after it. Shared by every message: the walk of a CUSDEC message has a few dozen distinct moves, each
+# worked out once (``_Walker.step``) and then looked up in its state's table (``Moves``) by tag.
 Match = Callable[[str], "re.Match[str] | None"]
 ShapeReader = Callable[["_MessageReader", "re.Match[str]", str], bool]
 Move = tuple[WalkerState, Handler | None, tuple[int, ...], Effects | None, Match | None, ShapeReader | None, str,
-             tuple[str, ...]]
+             tuple[str, ...], dict[str, Any]]
+# Per state, its moves by tag (and by tag and data separator: the first four characters of a segment's text).
+# A move holds its next state's table, so the reader's hot loop looks a segment up with one string key.
+Moves = dict[WalkerState, dict[str, Move]]
 _LISTED_POSITIONS = 1024  # the locations "TAG#1"… of the first positions are made once per tag, not per segment
-_MOVES: dict[tuple[str, str, str], dict[tuple[WalkerState, str], Move]] = {}  # by separators and release
+_MOVES: dict[tuple[str, str, str], Moves] = {}  # by separators and release
 _ENDINGS: dict[WalkerState, Effects | None] = {}
 _START: WalkerState = _Walker(CUSDEC_TABLE).state()
 
 
-def _moves(chars: Characters) -> dict[tuple[WalkerState, str], Move]:
+def _moves(chars: Characters) -> Moves:
     """The moves worked out so far for a file with these separators (the shapes depend on them)."""
     if len(_MOVES) > 64:  # files with ever other UNAs must not grow the table without end
         _MOVES.clear()
     return _MOVES.setdefault((chars.data_separator, chars.component_separator, chars.escape_character), {})
 
 
-def _move(moves: dict[tuple[WalkerState, str], Move], chars: Characters, state: WalkerState, tag: str) -> Move:
+def _move(moves: Moves, chars: Characters, state: WalkerState, tag: str) -> Move:
     """The move of a segment of a known tag at ``state`` (memoised in ``moves``)."""
-    move = moves.get((state, tag))
+    table = moves.setdefault(state, {})
+    move = table.get(tag)
     if move is None:
         walker = _Walker.at(state)
         slot = walker.step(tag)
@@ -355,10 +360,11 @@ def _move(moves: dict[tuple[WalkerState, str], Move], chars: Characters, state: 
 
             shape = shapes(chars.data_separator, chars.component_separator, chars.escape_character).get(slot.key)
         matches, reads = (shape.pattern.fullmatch, shape.read) if shape else (None, None)
-        move = moves[state, tag] = (walker.state(), handler, SEGMENT_LAYOUTS[tag], walker.effects(), matches, reads,
-                                    tag, _locations(tag))
+        after = walker.state()
+        move = table[tag] = (after, handler, SEGMENT_LAYOUTS[tag], walker.effects(), matches, reads, tag,
+                             _locations(tag), moves.setdefault(after, {}))
         if len(tag) == 3:  # how the reader looks up a segment it has not split: by its text's first four characters
-            moves[state, tag + chars.data_separator] = move
+            table[tag + chars.data_separator] = move
     return move
 
 
@@ -510,11 +516,12 @@ class _MessageReader:
             return self.skip_to_envelope(batch, index)
         position, state, intern = self.position, self.state, self.intern
         chars, moves, envelope, known, split = self.chars, self.moves, ENVELOPE_TAGS, _ALL_TAGS, self.split
+        table = moves.setdefault(state, {})
         listed = _LISTED_POSITIONS
         for index in range(index, len(batch)):  # noqa: B020 - the index read to is the answer
             item = batch[index]
             # A problem-free segment of a slot's tag is known by its first four characters (tag and separator).
-            move = moves.get((state, item[:4])) if item.__class__ is str else None
+            move = table.get(item[:4]) if item.__class__ is str else None
             if move is not None:
                 text = item
                 position += 1
@@ -534,13 +541,13 @@ class _MessageReader:
                 location = intern(location, location)
                 if fault is not None:
                     report_segment_syntax(fault, location, self)
-                move = moves.get((state, tag))
+                move = table.get(tag)
                 if move is None:
                     if tag not in known:
                         self.error("S12", f"segment {_shown_tag(tag)} is not a segment of CUSDEC D.96B", location)
                         continue
                     move = _move(moves, chars, state, tag)
-            state, handler, layout, effects, matches, reads, tag, _ = move
+            state, handler, layout, effects, matches, reads, tag, _, table = move
             if effects is not None:
                 self.settle(effects, location)
             if handler is None:
