@@ -322,16 +322,17 @@ _STANDINGS: list[tuple[tuple[int, int], ...]] = []
 Effects = tuple[tuple[Slot, ...], tuple[Slot, ...], tuple[Slot, ...]]
 Handler = Callable[["_MessageReader", Elements, str], None]
 # What a segment does at a walker state: the state after it, how it is read (None: it has no place there),
-# the layout its elements must fit, what the move implied, its shape, its tag, its locations and the moves of
-# the state after it. Shared by every message: the walk of a CUSDEC message has a few dozen distinct moves, each
+# the layout its elements must fit, what the move implied, its shape, its tag, its locations, the moves of
+# the state after it, and the shape's pattern when the reader keeps its matches (``Shape.repeats``). Shared by every message: the walk of a CUSDEC message has a few dozen distinct moves, each
 # worked out once (``_Walker.step``) and then looked up in its state's table (``Moves``) by tag.
 Match = Callable[[str], "re.Match[str] | None"]
 ShapeReader = Callable[["_MessageReader", "re.Match[str]", str], bool]
 Move = tuple[WalkerState, Handler | None, tuple[int, ...], Effects | None, Match | None, ShapeReader | None, str,
-             tuple[str, ...], dict[str, Any]]
+             tuple[str, ...], dict[str, Any], "re.Pattern[str] | None"]
 # Per state, its moves by tag (and by tag and data separator: the first four characters of a segment's text).
 # A move holds its next state's table, so the reader's hot loop looks a segment up with one string key.
 Moves = dict[WalkerState, dict[str, Move]]
+MATCHES_KEPT = 4096  # a file's repeated segments are a few hundred texts; a hostile one must not keep them all
 _LISTED_POSITIONS = 1024  # the locations "TAG#1"… of the first positions are made once per tag, not per segment
 _MOVES: dict[tuple[str, str, str], Moves] = {}  # by separators and release
 _ENDINGS: dict[WalkerState, Effects | None] = {}
@@ -360,9 +361,10 @@ def _move(moves: Moves, chars: Characters, state: WalkerState, tag: str) -> Move
 
             shape = shapes(chars.data_separator, chars.component_separator, chars.escape_character).get(slot.key)
         matches, reads = (shape.pattern.fullmatch, shape.read) if shape else (None, None)
+        kept = shape.pattern if shape and shape.repeats else None
         after = walker.state()
         move = table[tag] = (after, handler, SEGMENT_LAYOUTS[tag], walker.effects(), matches, reads, tag,
-                             _locations(tag), moves.setdefault(after, {}))
+                             _locations(tag), moves.setdefault(after, {}), kept)
         if len(tag) == 3:  # how the reader looks up a segment it has not split: by its text's first four characters
             table[tag + chars.data_separator] = move
     return move
@@ -433,6 +435,7 @@ class _Pool:
         self._maps: dict[tuple[str, ...], dict[str, str]] = {}
         self._party_wheres: dict[tuple[str, ...], dict[str, str]] = {}
         self.parties: dict[tuple[str, str], Party] = {}  # by the text of the NAD and its place
+        self.matches: dict[str, re.Match[str]] = {}  # of segments whose texts repeat (Shape.repeats), by text
         self.intern = self._strings.setdefault  # intern(value, value): the hot loop's spelling of text(value)
 
     def text(self, value: str) -> str:
@@ -517,6 +520,8 @@ class _MessageReader:
         position, state, intern = self.position, self.state, self.intern
         chars, moves, envelope, known, split = self.chars, self.moves, ENVELOPE_TAGS, _ALL_TAGS, self.split
         table = moves.setdefault(state, {})
+        known_matches = self.pool.matches
+        known_match = known_matches.get
         listed = _LISTED_POSITIONS
         for index in range(index, len(batch)):  # noqa: B020 - the index read to is the answer
             item = batch[index]
@@ -547,7 +552,7 @@ class _MessageReader:
                         self.error("S12", f"segment {_shown_tag(tag)} is not a segment of CUSDEC D.96B", location)
                         continue
                     move = _move(moves, chars, state, tag)
-            state, handler, layout, effects, matches, reads, tag, _, table = move
+            state, handler, layout, effects, matches, reads, tag, _, table, kept = move
             if effects is not None:
                 self.settle(effects, location)
             if handler is None:
@@ -555,7 +560,11 @@ class _MessageReader:
                 continue
             if text is not None:
                 if matches is not None:
-                    match = matches(text)
+                    match = known_match(text) if kept is not None else None
+                    if match is None or match.re is not kept:
+                        match = matches(text)
+                        if kept is not None and match is not None and len(known_matches) < MATCHES_KEPT:
+                            known_matches[text] = match
                     if match is not None and reads(self, match, location):
                         continue
                 tag, elements = split(text)

@@ -36,10 +36,13 @@ if TYPE_CHECKING:
 class Shape(NamedTuple):
     """The usual form of a slot's segment, read in one match: ``pattern`` matches only text on which the slot's
     handler would report nothing and ``read`` stores what the handler would store. ``read`` answers False,
-    storing nothing, when the segment needs the handler after all (a repeated qualifier, an unknown code)."""
+    storing nothing, when the segment needs the handler after all (a repeated qualifier, an unknown code).
+    ``repeats``: the same text comes back message after message in a file (dates, places, parties, codes), so the
+    reader keeps its match instead of matching it again."""
 
     pattern: re.Pattern[str]
     read: Callable[[_MessageReader, re.Match[str], str], bool]
+    repeats: bool = False
 
 
 def _once(scope: set[str], key: str) -> bool:
@@ -219,4 +222,10 @@ def shapes(element_separator: str, component_separator: str, release: str) -> Ma
         "UNS.S": (f"UNS{e}S", _read_nothing),
         "CNT": (f"CNT{e}5{c}{value}", _read_field("declared_line_count")),
     }
-    return MappingProxyType({key: Shape(re.compile(pattern), read) for key, (pattern, read) in forms.items()})
+    return MappingProxyType({key: Shape(re.compile(pattern), read, key in _REPEATING)
+                             for key, (pattern, read) in forms.items()})
+
+
+#: The slots whose segments a file repeats word for word (``Shape.repeats``); amounts, quantities, transaction
+#: numbers and line numbers do not repeat.
+_REPEATING = frozenset({"DTM", "LOC", "NAD", "TDT", "CUX", "UNS.D", "line.LOC", "GIS", "TAX", "UNS.S"})
