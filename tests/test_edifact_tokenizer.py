@@ -172,3 +172,29 @@ def test_shapes_read_every_file_as_the_handlers_read_it(monkeypatch):
     monkeypatch.setattr(edifact, "_MOVES", {})
     for data, expected in zip(corpus, with_shapes, strict=True):
         assert parse_edifact(data) == expected, data[:200]
+
+
+@pytest.mark.parametrize("kept", [0, 3])
+def test_the_matches_a_reader_keeps_change_nothing_it_reads(monkeypatch, kept):
+    """The reader keeps the matches of segments a file repeats (``Shape.repeats``): reading with none kept, or
+    with the first few only, gives every file of the corpus (mutated ones too, where a header's text turns up in
+    a line's slot) the same findings and model."""
+    corpus = _corpus()
+    as_read = [parse_edifact(data) for data in corpus]
+    monkeypatch.setattr(edifact, "MATCHES_KEPT", kept)
+    for data, expected in zip(corpus, as_read, strict=True):
+        assert parse_edifact(data) == expected, data[:200]
+
+
+def test_a_text_kept_for_one_slot_is_matched_afresh_in_another():
+    """A header place kept from the header, met again in a line's place of origin: the line's slot reads it with
+    its own shape (and its handler reports the wrong qualifier), exactly as a reader keeping nothing would."""
+    data = fixture("clean_two_messages.edi")
+    header_place = next(s for s in data.split(b"'") if s.strip().startswith(b"LOC+22+")).strip()
+    line_origin = next(s for s in data.split(b"'") if s.strip().startswith(b"LOC+27+")).strip()
+    mixed = data.replace(line_origin, header_place, 1)
+    result = parse_edifact(mixed)
+    assert any(f.code == "S12" and "LOC" in f.location for f in result.findings), result.findings
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(edifact, "MATCHES_KEPT", 0)
+        assert parse_edifact(mixed) == result
