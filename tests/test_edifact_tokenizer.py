@@ -26,10 +26,12 @@ from pipeline.parsers import edifact, edifact_shapes
 from pipeline.parsers.edifact import parse_edifact
 from pipeline.parsers.edifact_syntax import (
     INTER_SEGMENT_WHITESPACE,
+    SYNTAX_CODECS,
     Tokenizer,
     interface_characters,
     locate_interchange,
     read_service_string_advice,
+    repertoire,
     repertoire_pattern,
 )
 from pipeline.reference import load_reference
@@ -198,3 +200,25 @@ def test_a_text_kept_for_one_slot_is_matched_afresh_in_another():
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(edifact, "MATCHES_KEPT", 0)
         assert parse_edifact(mixed) == result
+
+
+@settings(max_examples=300, deadline=None)
+@given(charset=st.sampled_from(sorted(SYNTAX_CODECS)), data=st.data())
+def test_a_readers_repertoire_finds_what_the_pattern_finds(charset, data):
+    """The reader's check of a chunk decoded by the level's codec (printable text passes at once) finds the first
+    character outside the level exactly where the pattern does."""
+    codec = SYNTAX_CODECS[charset]
+    character = st.one_of(st.sampled_from("AZaz09 +:'?\t\n\r\x00\x1f\x7f\x80\x9f\xa0\xad\xe9\xff"),
+                          st.characters(max_codepoint=0x3000)).filter(lambda c: _encodable(c, codec))
+    text = data.draw(st.text(character, max_size=40))
+    chars = interface_characters()
+    found, expected = repertoire(charset, chars).search(text), repertoire_pattern(charset, chars).search(text)
+    assert (found and found.start()) == (expected and expected.start())
+
+
+def _encodable(character: str, codec: str) -> bool:
+    try:
+        character.encode(codec)
+    except UnicodeEncodeError:
+        return False
+    return True

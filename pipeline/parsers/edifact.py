@@ -53,7 +53,7 @@ from pipeline.parsers.edifact_syntax import (
     locate_interchange,
     probe_syntax_identifier,
     read_service_string_advice,
-    repertoire_pattern,
+    repertoire,
 )
 from pipeline.parsers.records import RecordsBuilder
 
@@ -174,7 +174,7 @@ def _parse(data: bytes) -> ParseResult:
         # the file's other problems.
         tokenizer = Tokenizer(chars, "latin-1", None)
     else:
-        tokenizer = Tokenizer(chars, codec, repertoire_pattern(syntax.charset, chars))
+        tokenizer = Tokenizer(chars, codec, repertoire(syntax.charset, chars))
     reader = _InterchangeReader(chars, has_una, log)
     for batch in tokenizer.batches(data, offset):
         reader.read(batch)

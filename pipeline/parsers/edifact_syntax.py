@@ -85,6 +85,27 @@ def _repertoire_pattern(charset: str, service_characters: str) -> re.Pattern[str
     return re.compile("[\\x00-\\x1f\\x7f-\\x9f]")
 
 
+class Repertoire(NamedTuple):
+    """What a syntax level can carry, checked on a reader's whole chunk of text at a time: ``search`` answers the
+    first character outside it, as ``pattern`` does, in text its codec decoded (``SYNTAX_CODECS``). Text that is all printable (``str.isprintable``, and all
+    ASCII for UNOB) is inside every level but UNOA, and checking that costs a third of matching the pattern
+    character by character; only other text is searched with the pattern."""
+
+    pattern: re.Pattern[str]
+    printable_within: bool  # every printable character is inside the level
+    ascii_only: bool
+
+    def search(self, text: str) -> re.Match[str] | None:
+        if self.printable_within and text.isprintable() and (text.isascii() or not self.ascii_only):
+            return None
+        return self.pattern.search(text)
+
+
+def repertoire(charset: str, chars: Characters) -> Repertoire:
+    """The repertoire of a syntax level for a reader (``Repertoire``), service characters included."""
+    return Repertoire(repertoire_pattern(charset, chars), charset != "UNOA", charset == "UNOB")
+
+
 def first_outside_repertoire(text: str, charset: str, chars: Characters | None = None) -> str | None:
     """The first character of ``text`` that ``charset`` cannot carry, or None (for writers)."""
     if charset not in SYNTAX_CODECS:
@@ -194,7 +215,7 @@ class Tokenizer:
 
     CHUNK_BYTES = 1 << 20
 
-    def __init__(self, chars: Characters, codec: str, repertoire: re.Pattern[str] | None) -> None:
+    def __init__(self, chars: Characters, codec: str, repertoire: Repertoire | re.Pattern[str] | None) -> None:
         self.chars = chars
         self.codec = codec
         self.repertoire = repertoire
