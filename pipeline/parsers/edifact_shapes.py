@@ -188,6 +188,11 @@ def _read_tax_moa(reader: _MessageReader, match: re.Match[str], location: str) -
     return True
 
 
+#: The slots whose segments a file repeats word for word (``Shape.repeats``); amounts, quantities, transaction
+#: numbers and line numbers do not repeat.
+_REPEATING = frozenset({"DTM", "LOC", "NAD", "TDT", "CUX", "UNS.D", "line.LOC", "GIS", "TAX", "UNS.S"})
+
+
 @lru_cache(maxsize=16)
 def shapes(element_separator: str, component_separator: str, release: str) -> Mapping[str, Shape]:
     """The usual form of each slot's segment for these service characters. A value is any text without a
@@ -225,7 +230,3 @@ def shapes(element_separator: str, component_separator: str, release: str) -> Ma
     return MappingProxyType({key: Shape(re.compile(pattern), read, key in _REPEATING)
                              for key, (pattern, read) in forms.items()})
 
-
-#: The slots whose segments a file repeats word for word (``Shape.repeats``); amounts, quantities, transaction
-#: numbers and line numbers do not repeat.
-_REPEATING = frozenset({"DTM", "LOC", "NAD", "TDT", "CUX", "UNS.D", "line.LOC", "GIS", "TAX", "UNS.S"})
