@@ -187,7 +187,6 @@ def main() -> None:
     resettable = _reset_peak()
     files = [records_of(declarations[start:start + FILE_CADS]) for start in range(0, len(declarations), FILE_CADS)]
     frame_runs, engine_runs, object_runs = [], [], []
-    assessment = None
     for run in range(args.repeat + 1):  # the machine is shared: several runs, medians reported
         frame, frame_seconds = _timed(frame_from_records, files)
         assessment = None  # the last run's assessment is dropped first, as intake drops each batch's

@@ -1,8 +1,9 @@
 """Assessment: validated declarations in, duties and taxes to the cent out (spec/assessment.md).
 
 Pure: no I/O, no clock. ``assess_declarations`` assesses a whole batch at once in exact integer arithmetic
-(``engine``), and ``assess_records`` the same from what the readers recorded of the batch's lines (intake); ``oracle`` is the line-by-line Decimal reference it is tested against; ``explain`` gives, on
-request, the trail behind every amount; ``render`` writes the ``carm assess`` JSON and text.
+(``engine``), and ``assess_records`` the same from what the readers recorded of the batch's lines (intake);
+``oracle`` is the line-by-line Decimal reference it is tested against; ``explain`` gives, on request, the trail
+behind every amount; ``render`` writes the ``carm assess`` JSON and text.
 """
 
 from pipeline.assess.engine import assess_declarations, assess_frame, assess_records

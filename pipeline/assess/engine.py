@@ -371,8 +371,8 @@ def _customs_duty(batch: _Batch, vfd: np.ndarray) -> np.ndarray:
         lambda rid: rates[rid].specific_unit,
         "specific",
     )
-    quantity = batch.magnitude("quantity", batch.quantity)
-    specific = multiply(batch.quantity[with_specific], per_unit, left_magnitude=quantity)
+    specific = multiply(batch.quantity[with_specific], per_unit,
+                        left_magnitude=batch.magnitude("quantity", batch.quantity))
     specific_exponent = batch.exponents["quantity"] + batch.exponents["specific"]
 
     exponent = max(ad_valorem_exponent, specific_exponent)
@@ -503,8 +503,7 @@ def _excise(batch: _Batch) -> tuple[np.ndarray, np.ndarray]:
     per_unit = batch.per_declared_unit(
         coded, codes, lambda cid: excise[cid].per_unit, lambda cid: excise[cid].unit, "excise_unit"
     )
-    quantity = batch.magnitude("quantity", batch.quantity)
-    exact = multiply(batch.quantity[coded], per_unit, left_magnitude=quantity)
+    exact = multiply(batch.quantity[coded], per_unit, left_magnitude=batch.magnitude("quantity", batch.quantity))
     exponent = batch.exponents["quantity"] + batch.exponents["excise_unit"]
     cents = to_cents(exact, exponent)
     kinds = codes[coded]

@@ -323,8 +323,9 @@ Effects = tuple[tuple[Slot, ...], tuple[Slot, ...], tuple[Slot, ...]]
 Handler = Callable[["_MessageReader", Elements, str], None]
 # What a segment does at a walker state: the state after it, how it is read (None: it has no place there),
 # the layout its elements must fit, what the move implied, its shape, its tag, its locations, the moves of
-# the state after it, and the shape's pattern when the reader keeps its matches (``Shape.repeats``). Shared by every message: the walk of a CUSDEC message has a few dozen distinct moves, each
-# worked out once (``_Walker.step``) and then looked up in its state's table (``Moves``) by tag.
+# the state after it, and the shape's pattern when the reader keeps its matches (``Shape.repeats``). Shared by
+# every message: the walk of a CUSDEC message has a few dozen distinct moves, each worked out once
+# (``_Walker.step``) and then looked up in its state's table (``Moves``) by tag.
 Match = Callable[[str], "re.Match[str] | None"]
 ShapeReader = Callable[["_MessageReader", "re.Match[str]", str], bool]
 Move = tuple[WalkerState, Handler | None, tuple[int, ...], Effects | None, Match | None, ShapeReader | None, str,

@@ -229,4 +229,3 @@ def shapes(element_separator: str, component_separator: str, release: str) -> Ma
     }
     return MappingProxyType({key: Shape(re.compile(pattern), read, key in _REPEATING)
                              for key, (pattern, read) in forms.items()})
-

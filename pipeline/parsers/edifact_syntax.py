@@ -87,9 +87,10 @@ def _repertoire_pattern(charset: str, service_characters: str) -> re.Pattern[str
 
 class Repertoire(NamedTuple):
     """What a syntax level can carry, checked on a reader's whole chunk of text at a time: ``search`` answers the
-    first character outside it, as ``pattern`` does, in text its codec decoded (``SYNTAX_CODECS``). Text that is all printable (``str.isprintable``, and all
-    ASCII for UNOB) is inside every level but UNOA, and checking that costs a third of matching the pattern
-    character by character; only other text is searched with the pattern."""
+    first character outside it, as ``pattern`` does, in text its codec decoded (``SYNTAX_CODECS``). Text that is
+    all printable (``str.isprintable``, and all ASCII for UNOB) is inside every level but UNOA, and checking that
+    costs a third of matching the pattern character by character; only other text is searched with the
+    pattern."""
 
     pattern: re.Pattern[str]
     printable_within: bool  # every printable character is inside the level

@@ -52,9 +52,10 @@ class LineRecords:
     Per declaration: ``header_codes``, the number of its header key (``header_key``) in ``header_keys``, and
     ``line_counts``. Per line: ``codes``, the number of its code key (its ``CODE_FIELDS`` as one tuple) in
     ``keys``; ``line_numbers``, its ``Line.line_number``; ``quantities``, ``values`` and ``cargo_controls``, its
-    texts. Most lines have no filer amounts; per filer amount: ``filer_rows``, its line (ascending), ``filer_indexes``,
-    its place in ``Line.filer_amounts``, ``filer_charges`` and ``filer_texts``, its charge type and amount as
-    written. The numbers are ``array("q")``, which the frame reads as arrays without copying them."""
+    texts. Most lines have no filer amounts; per filer amount: ``filer_rows``, its line (ascending),
+    ``filer_indexes``, its place in ``Line.filer_amounts``, ``filer_charges`` and ``filer_texts``, its charge type
+    and amount as written. The numbers are ``array("q")``, which the frame reads as arrays without copying
+    them."""
 
     header_keys: list[tuple[str, str, str, str]]
     header_codes: array
@@ -108,9 +109,9 @@ class RecordsBuilder:
     """A reader's records, filled as it builds each line (``add_line``) and each declaration (``add_declaration``,
     after its lines)."""
 
-    __slots__ = ("header_numbers", "header_codes", "line_counts", "key_numbers", "codes", "line_numbers", "quantities",
-                 "values", "cargo_controls", "filer_rows", "filer_indexes", "filer_charges", "filer_texts", "_lines_before",
-                 "_appends")
+    __slots__ = ("header_numbers", "header_codes", "line_counts", "key_numbers", "codes", "line_numbers",
+                 "quantities", "values", "cargo_controls", "filer_rows", "filer_indexes", "filer_charges",
+                 "filer_texts", "_lines_before", "_appends")
 
     def __init__(self) -> None:
         self.header_numbers: dict[tuple[str, str, str, str], int] = {}
